@@ -1,0 +1,200 @@
+// The Cloudflare API client: builds URLs with percent-encoded path segments, sends credentials
+// with each request (never as client-wide headers, which @actions/http-client would carry across
+// redirects), follows no redirect, holds each request to a time limit, caps the body it reads,
+// and hands back what happened as data. It decides nothing about retrying.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { HttpClient } from '@actions/http-client';
+import { parseEnvelope, type Envelope } from './envelope.js';
+import type { Headers } from './headers.js';
+import type { Credentials, Settings } from './inputs.js';
+import type { RateLimitGate } from './rate-limit.js';
+import { oneLine } from './untrusted-text.js';
+import { USER_AGENT } from './version.js';
+
+/** Larger bodies are cut off unread: no MCP server object comes near this. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The list endpoint's largest page. */
+export const LIST_PAGE_SIZE = 100;
+
+/** What one HTTP exchange produced. */
+export type HttpOutcome =
+  | {
+      kind: 'response';
+      status: number;
+      headers: Headers;
+      /** The v4 envelope, when the body was one. */
+      envelope?: Envelope;
+      /** Why the body is not an envelope (HTML, truncated, too large), when it is not. */
+      bodyProblem?: string;
+      /** Cloudflare's `cf-ray`, for support requests. */
+      rayId?: string;
+    }
+  | { kind: 'network'; message: string };
+
+export type ApiCall = (timeoutMs: number, deadlineMs: number) => Promise<HttpOutcome | undefined>;
+
+/**
+ * A path segment that cannot escape its place in the URL: percent-encoded, and never `.` or `..`,
+ * which URL parsing would resolve into another path.
+ */
+export function pathSegment(value: string): string {
+  if (value === '' || value === '.' || value === '..') {
+    throw new Error(`refusing ${JSON.stringify(value)} as a path segment`);
+  }
+  return encodeURIComponent(value);
+}
+
+export class CloudflareApi {
+  // One keep-alive agent for the run: a server's sync, retries and read reuse a connection.
+  private readonly http = new HttpClient(USER_AGENT, [], {
+    allowRedirects: false,
+    allowRetries: false,
+    keepAlive: true,
+  });
+  private readonly serversPath: string;
+  private readonly authHeaders: http.OutgoingHttpHeaders;
+
+  constructor(
+    settings: Pick<Settings, 'apiBaseUrl' | 'accountId' | 'credentials'>,
+    private readonly gate: RateLimitGate,
+  ) {
+    this.serversPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp/servers`;
+    this.authHeaders = authHeaders(settings.credentials);
+  }
+
+  /** `POST …/mcp/servers/{id}/sync` */
+  sync(serverId: string): ApiCall {
+    return this.call('POST', `${this.serversPath}/${pathSegment(serverId)}/sync`);
+  }
+
+  /** `GET …/mcp/servers/{id}` */
+  read(serverId: string): ApiCall {
+    return this.call('GET', `${this.serversPath}/${pathSegment(serverId)}`);
+  }
+
+  /** `GET …/mcp/servers?page=N&per_page=100` */
+  listPage(page: number): ApiCall {
+    return this.call('GET', `${this.serversPath}?page=${page}&per_page=${LIST_PAGE_SIZE}`);
+  }
+
+  /** Closes kept-alive connections so the process can exit at once. */
+  dispose(): void {
+    this.http.dispose();
+  }
+
+  private call(method: 'GET' | 'POST', url: string): ApiCall {
+    return async (timeoutMs, deadlineMs) => {
+      if (!(await this.gate.acquire(deadlineMs))) return undefined;
+      const outcome = await this.exchange(method, new URL(url), timeoutMs);
+      this.gate.settle(
+        outcome.kind === 'response' ? outcome.status : undefined,
+        outcome.kind === 'response' ? outcome.headers : {},
+      );
+      return outcome;
+    };
+  }
+
+  private async exchange(method: string, url: URL, timeoutMs: number): Promise<HttpOutcome> {
+    // The limit covers connecting, waiting and reading the body: a server that trickles bytes
+    // or never answers cannot hold the step, and aborting destroys the socket.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    try {
+      const secure = url.protocol === 'https:';
+      const response = await this.http.requestRaw(
+        {
+          parsedUrl: url,
+          httpModule: secure ? https : http,
+          options: {
+            method,
+            host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+            port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
+            path: `${url.pathname}${url.search}`,
+            headers: { ...this.authHeaders, 'user-agent': USER_AGENT, accept: 'application/json' },
+            agent: this.http.getAgent(url.href),
+            signal: abort.signal,
+          },
+        },
+        method === 'POST' ? '' : null,
+      );
+      return await readResponse(response.message);
+    } catch (error) {
+      const message = abort.signal.aborted
+        ? `no response within ${formatSeconds(timeoutMs)}`
+        : `network error: ${describeNetworkError(error)}`;
+      return { kind: 'network', message };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function authHeaders(credentials: Credentials): http.OutgoingHttpHeaders {
+  return credentials.kind === 'token'
+    ? { authorization: `Bearer ${credentials.token}` }
+    : { 'x-auth-email': credentials.email, 'x-auth-key': credentials.key };
+}
+
+async function readResponse(message: IncomingMessage): Promise<HttpOutcome> {
+  const status = message.statusCode ?? 0;
+  const headers = message.headers as Headers;
+  const ray = message.headers['cf-ray'];
+  const rayId = typeof ray === 'string' && ray !== '' ? oneLine(ray, 64) : undefined;
+  const base = { kind: 'response' as const, status, headers, ...(rayId === undefined ? {} : { rayId }) };
+  const body = await readCappedBody(message, MAX_BODY_BYTES);
+  if (body === undefined) {
+    return { ...base, bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read` };
+  }
+  const envelope = parseEnvelope(body);
+  if (envelope !== undefined) return { ...base, envelope };
+  const type = oneLine(String(message.headers['content-type'] ?? 'no content type'), 60);
+  return { ...base, bodyProblem: `body is not a Cloudflare API response (${type})` };
+}
+
+/** The body as text, or undefined (and the connection closed) once it passes `maxBytes`. */
+function readCappedBody(message: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(message.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    message.destroy();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (finish: () => void): void => {
+      if (!settled) {
+        settled = true;
+        finish();
+      }
+    };
+    message.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        message.destroy();
+        settle(() => resolve(undefined));
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    message.on('end', () => settle(() => resolve(Buffer.concat(chunks).toString('utf8'))));
+    message.on('error', (error) => settle(() => reject(error)));
+    message.on('close', () =>
+      settle(() => reject(new Error('connection closed before the body was complete'))),
+    );
+  });
+}
+
+function describeNetworkError(error: unknown): string {
+  if (!(error instanceof Error)) return 'request failed';
+  const code = (error as NodeJS.ErrnoException).code;
+  return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+}
+
+export function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+}

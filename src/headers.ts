@@ -1,0 +1,90 @@
+// Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After`,
+// `Ratelimit` and `Ratelimit-Policy`. Malformed values are ignored, never thrown on.
+
+export type HeaderValue = string | string[] | number | undefined;
+export type Headers = Readonly<Record<string, HeaderValue>>;
+
+export interface RateLimitState {
+  remaining: number;
+  resetSeconds: number;
+}
+
+export interface RateLimitPolicy {
+  quota: number;
+  windowSeconds: number;
+}
+
+const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
+const INTEGER = /^\d{1,12}$/;
+
+/** The header's value; a repeated header counts by its first occurrence. Names are lower case. */
+export function header(headers: Headers, name: string): string | undefined {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined ? undefined : String(first).trim();
+}
+
+/**
+ * How long the server asked us to wait, in ms: `retry-after-ms` (Cloudflare's SDKs send and read
+ * it), else `Retry-After` as delay-seconds or an HTTP date. Undefined when absent or malformed.
+ */
+export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+  const ms = header(headers, 'retry-after-ms');
+  if (ms !== undefined && DECIMAL.test(ms)) return Number(ms);
+  const value = header(headers, 'retry-after');
+  if (value === undefined || value === '') return undefined;
+  if (DECIMAL.test(value)) return Number(value) * 1000;
+  // An HTTP date names a weekday and GMT; Date.parse alone would also accept bare numbers.
+  if (!/^[A-Za-z]{3}, .*GMT$/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+interface Parameters {
+  [name: string]: string;
+}
+
+/** Items of a structured-field list: `"default";r=50;t=30, "burst";r=5;t=1`. */
+function structuredItems(value: string): Parameters[] {
+  return value.split(',').map((item) => {
+    const params: Parameters = {};
+    for (const part of item.split(';').slice(1)) {
+      const eq = part.indexOf('=');
+      if (eq > 0) params[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    }
+    return params;
+  });
+}
+
+/**
+ * `Ratelimit: "default";r=<remaining>;t=<seconds to reset>`. With several limits, the one with
+ * the fewest requests left binds.
+ */
+export function parseRateLimit(headers: Headers): RateLimitState | undefined {
+  const value = header(headers, 'ratelimit');
+  if (value === undefined) return undefined;
+  let binding: RateLimitState | undefined;
+  for (const params of structuredItems(value)) {
+    const r = params.r;
+    const t = params.t;
+    if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t)) continue;
+    const state = { remaining: Number(r), resetSeconds: Number(t) };
+    if (binding === undefined || state.remaining < binding.remaining) binding = state;
+  }
+  return binding;
+}
+
+/** `Ratelimit-Policy: "default";q=<quota>;w=<window seconds>`: the smallest quota binds. */
+export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefined {
+  const value = header(headers, 'ratelimit-policy');
+  if (value === undefined) return undefined;
+  let binding: RateLimitPolicy | undefined;
+  for (const params of structuredItems(value)) {
+    const q = params.q;
+    const w = params.w;
+    if (q === undefined || w === undefined || !INTEGER.test(q) || !DECIMAL.test(w)) continue;
+    const policy = { quota: Number(q), windowSeconds: Number(w) };
+    if (policy.quota > 0 && (binding === undefined || policy.quota < binding.quota)) binding = policy;
+  }
+  return binding;
+}

@@ -1,0 +1,45 @@
+// The action's entry point: settings in, a synced fleet and its report out.
+import * as core from '@actions/core';
+import { CloudflareApi } from './cloudflare-api.js';
+import { systemClock, type Clock } from './clock.js';
+import { syncFleet } from './fleet.js';
+import { InputError, readSettings, type Settings } from './inputs.js';
+import { RateLimitGate } from './rate-limit.js';
+import { reportFatal, reportFleet } from './report.js';
+import { ListError } from './server-list.js';
+
+export interface RunOptions {
+  clock?: Clock;
+  random?: () => number;
+}
+
+export async function run({ clock = systemClock, random = Math.random }: RunOptions = {}): Promise<void> {
+  const startedMs = clock.now();
+  let settings: Settings;
+  try {
+    settings = readSettings();
+  } catch (error) {
+    if (error instanceof InputError) return reportFatal(error.message);
+    return reportFatal(`could not read the inputs: ${errorMessage(error)}`);
+  }
+  const api = new CloudflareApi(settings, new RateLimitGate(clock));
+  try {
+    const report = await syncFleet(settings, api, {
+      settings,
+      clock,
+      random,
+      deadlineMs: startedMs + settings.timeoutMs,
+      log: (line) => core.info(line),
+    });
+    await reportFleet(report);
+  } catch (error) {
+    // A stack trace helps nobody reading a workflow log; the message says what failed.
+    await reportFatal(error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`);
+  } finally {
+    api.dispose();
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,114 @@
+// The one place that decides whether a request is retried and how long to wait first. Pure: the
+// caller passes the time and a random source, so every rule is testable without sleeping.
+import { describeApiErrors, parseSyncResult, type Envelope, type SyncResult } from './envelope.js';
+import type { HttpOutcome } from './cloudflare-api.js';
+import { retryAfterMs } from './headers.js';
+
+export type Verdict =
+  | { ok: true; sync: SyncResult }
+  | { ok: false; retryable: boolean; message: string; sync: SyncResult };
+
+/** HTTP statuses worth another try unless the body says otherwise (Cloudflare's 52x are 5xx). */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || (status >= 500 && status <= 599);
+}
+
+/** Classifies one exchange: success, or a failure that is or is not worth retrying. */
+export function classify(outcome: HttpOutcome): Verdict {
+  if (outcome.kind === 'network') {
+    return { ok: false, retryable: true, message: outcome.message, sync: {} };
+  }
+  const { status, envelope } = outcome;
+  const sync = envelope === undefined ? {} : parseSyncResult(envelope.result);
+  const bodyRetryable = sync.errorDetails?.retryable;
+  const fail = (retryable: boolean, message: string): Verdict => ({
+    ok: false,
+    retryable,
+    message,
+    sync,
+  });
+
+  if (status >= 300 && status <= 399) {
+    // A redirect could hand our credentials to another origin; it is never followed or retried.
+    return fail(false, `HTTP ${status}: redirect not followed`);
+  }
+  if (status >= 200 && status <= 299) {
+    if (envelope === undefined) {
+      return fail(true, `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`);
+    }
+    if (!envelope.success) {
+      return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
+    }
+    if (sync.error !== undefined || sync.status === 'error') {
+      return fail(bodyRetryable === true, syncErrorMessage(sync));
+    }
+    return { ok: true, sync };
+  }
+  const retryable = bodyRetryable ?? isRetryableStatus(status);
+  return fail(retryable, apiFailureMessage(status, envelope, sync));
+}
+
+function syncErrorMessage(sync: SyncResult): string {
+  const error = sync.error ?? 'sync failed';
+  const cause = sync.errorDetails?.cause;
+  return cause !== undefined && cause !== '' && cause !== error ? `${error} (cause: ${cause})` : error;
+}
+
+function apiFailureMessage(status: number, envelope: Envelope | undefined, sync: SyncResult): string {
+  const apiErrors = envelope === undefined ? '' : describeApiErrors(envelope.errors);
+  const detail =
+    apiErrors !== ''
+      ? apiErrors
+      : sync.error !== undefined
+        ? syncErrorMessage(sync)
+        : envelope === undefined
+          ? 'no Cloudflare API response in the body'
+          : 'the API reported failure without a message';
+  return `HTTP ${status}: ${detail}`;
+}
+
+export interface RetrySettings {
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Exponential backoff after the `failedAttempts`-th failure: base, 2×base, 4×base … capped at
+ * max, less up to a quarter of jitter so that parallel workers spread out, but never below base.
+ */
+export function backoffMs(failedAttempts: number, settings: RetrySettings, random: () => number): number {
+  const nominal = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
+  const jittered = nominal * (1 - 0.25 * random());
+  return Math.max(Math.min(settings.baseDelayMs, settings.maxDelayMs), jittered);
+}
+
+export type WaitSource = 'retry-after' | 'backoff';
+
+export type NextStep =
+  | { action: 'stop'; reason: 'succeeded' | 'not-retryable' | 'attempts-exhausted' }
+  | { action: 'stop'; reason: 'deadline'; waitMs: number; waitSource: WaitSource }
+  | { action: 'retry'; waitMs: number; waitSource: WaitSource };
+
+/**
+ * After attempt number `attempt` (1-based) ended with `verdict`: stop, or wait and retry. A wait
+ * the server asked for is honoured in full; a wait that would end past `deadlineMs` is not begun.
+ */
+export function nextStep(
+  outcome: HttpOutcome,
+  verdict: Verdict,
+  attempt: number,
+  settings: RetrySettings,
+  clock: { nowMs: number; deadlineMs: number; random: () => number },
+): NextStep {
+  if (verdict.ok) return { action: 'stop', reason: 'succeeded' };
+  if (!verdict.retryable) return { action: 'stop', reason: 'not-retryable' };
+  if (attempt >= settings.maxAttempts) return { action: 'stop', reason: 'attempts-exhausted' };
+  const asked = outcome.kind === 'response' ? retryAfterMs(outcome.headers, clock.nowMs) : undefined;
+  const waitMs = asked ?? backoffMs(attempt, settings, clock.random);
+  const waitSource: WaitSource = asked === undefined ? 'backoff' : 'retry-after';
+  if (clock.nowMs + waitMs >= clock.deadlineMs) {
+    return { action: 'stop', reason: 'deadline', waitMs, waitSource };
+  }
+  return { action: 'retry', waitMs, waitSource };
+}

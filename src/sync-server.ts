@@ -1,0 +1,48 @@
+// Syncs one MCP server: the sync call with its retries, turned into that server's result.
+import type { CloudflareApi } from './cloudflare-api.js';
+import type { ErrorDetails, SyncStatus } from './envelope.js';
+import { callWithRetries, type RetryContext } from './retry-loop.js';
+
+export interface ServerResult {
+  serverId: string;
+  status: SyncStatus;
+  /** Why the server failed; undefined when it did not. */
+  error?: string;
+  errorDetails?: ErrorDetails;
+  /** Whether the last error was worth retrying; undefined without an error. */
+  retryable?: boolean;
+  /** Sync requests sent for this server. */
+  attempts: number;
+  durationMs: number;
+  tools?: string[];
+  prompts?: string[];
+  /** `cf-ray` of the last response. */
+  rayId?: string;
+}
+
+export async function syncServer(
+  serverId: string,
+  api: CloudflareApi,
+  context: RetryContext,
+): Promise<ServerResult> {
+  const started = context.clock.now();
+  const call = await callWithRetries(`sync ${serverId}`, api.sync(serverId), context);
+  const result: ServerResult = {
+    serverId,
+    status: 'error',
+    attempts: call.attempts,
+    durationMs: Math.round(context.clock.now() - started),
+  };
+  if (call.outcome?.kind === 'response' && call.outcome.rayId !== undefined) {
+    result.rayId = call.outcome.rayId;
+  }
+  const { verdict } = call;
+  if (verdict.ok) {
+    result.status = verdict.sync.status ?? 'ready';
+    return result;
+  }
+  result.error = call.error ?? verdict.message;
+  result.retryable = verdict.retryable;
+  if (verdict.sync.errorDetails !== undefined) result.errorDetails = verdict.sync.errorDetails;
+  return result;
+}
