@@ -32246,15 +32246,15 @@ function withFallback(read, env, name) {
 /** Every credential value as given and as it will be sent, so each form is masked. */
 function rawSecrets(read, env) {
     const given = [withFallback(read, env, 'api-token'), withFallback(read, env, 'api-key')];
-    return [...given, cleanToken(given[0] ?? '')].filter((secret) => secret !== '');
+    return [...new Set([...given, cleanToken(given[0] ?? '')])].filter((secret) => secret !== '');
 }
 function cleanToken(raw) {
     return raw.replace(/^bearer\s+/i, '').trim();
 }
 function parseSettings(read, env) {
     const input = (name) => read(name).trim() || DEFAULTS[name];
-    const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 0);
-    const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 0);
+    const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 'zero allowed');
+    const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 'zero allowed');
     if (maxDelaySeconds < baseDelaySeconds) {
         throw new InputError(`max-delay-seconds: expected at least base-delay-seconds (${baseDelaySeconds}), got ${maxDelaySeconds}`);
     }
@@ -32265,8 +32265,8 @@ function parseSettings(read, env) {
         maxAttempts: wholeNumber(input('max-attempts'), 'max-attempts', 1, 100),
         baseDelayMs: baseDelaySeconds * 1000,
         maxDelayMs: maxDelaySeconds * 1000,
-        timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', Number.MIN_VALUE) * 1000,
-        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', Number.MIN_VALUE) *
+        timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', 'positive') * 1000,
+        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') *
             1000,
         concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
         expectedTools: splitList(read('expected-tools')),
@@ -32353,11 +32353,12 @@ function wholeNumber(value, name, min, max) {
     }
     return number;
 }
-/** A decimal number of seconds, at least `min` (exclusive of zero when min is tiny) and at most six hours. */
-function seconds(value, name, min) {
+/** A decimal number of seconds (millisecond precision), at most six hours. */
+function seconds(value, name, zero) {
     const number = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
-    if (!(number >= min && number <= SIX_HOURS_SECONDS)) {
-        const lower = min > 0 ? 'more than 0' : 'from 0';
+    const tooSmall = zero === 'positive' ? !(number > 0) : !(number >= 0);
+    if (tooSmall || !(number <= SIX_HOURS_SECONDS)) {
+        const lower = zero === 'positive' ? 'more than 0' : 'from 0';
         throw new InputError(`${name}: expected a number of seconds ${lower} up to ${SIX_HOURS_SECONDS}, got ${quote(value)}`);
     }
     return number;
