@@ -31908,10 +31908,18 @@ async function readResponse(message) {
     const headers = message.headers;
     const ray = message.headers['cf-ray'];
     const rayId = typeof ray === 'string' && ray !== '' ? oneLine(ray, 64) : undefined;
-    const base = { kind: 'response', status, headers, ...(rayId === undefined ? {} : { rayId }) };
+    const base = {
+        kind: 'response',
+        status,
+        headers,
+        ...(rayId === undefined ? {} : { rayId }),
+    };
     const body = await readCappedBody(message, MAX_BODY_BYTES);
     if (body === undefined) {
-        return { ...base, bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read` };
+        return {
+            ...base,
+            bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`,
+        };
     }
     const envelope = parseEnvelope(body);
     if (envelope !== undefined)
@@ -31955,7 +31963,9 @@ function describeNetworkError(error) {
     if (!(error instanceof Error))
         return 'request failed';
     const code = error.code;
-    return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    return code !== undefined && !error.message.includes(code)
+        ? `${code}: ${error.message}`
+        : error.message;
 }
 function formatSeconds(ms) {
     const seconds = ms / 1000;
@@ -32093,7 +32103,9 @@ function classify(outcome) {
 function syncErrorMessage(sync) {
     const error = sync.error ?? 'sync failed';
     const cause = sync.errorDetails?.cause;
-    return cause !== undefined && cause !== '' && cause !== error ? `${error} (cause: ${cause})` : error;
+    return cause !== undefined && cause !== '' && cause !== error
+        ? `${error} (cause: ${cause})`
+        : error;
 }
 function apiFailureMessage(status, envelope, sync) {
     const apiErrors = envelope === undefined ? '' : describeApiErrors(envelope.errors);
@@ -32146,10 +32158,17 @@ async function callWithRetries(label, call, context) {
     let last;
     for (;;) {
         const remainingMs = deadlineMs - clock.now();
-        const outcome = remainingMs > 0 ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs) : undefined;
+        const outcome = remainingMs > 0
+            ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
+            : undefined;
         if (outcome === undefined) {
             // Nothing was sent: the deadline came first, or the rate-limit pause outlasts it.
-            const verdict = last?.verdict ?? { ok: false, retryable: true, message: 'not sent', sync: {} };
+            const verdict = last?.verdict ?? {
+                ok: false,
+                retryable: true,
+                message: 'not sent',
+                sync: {},
+            };
             const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) ran out`;
             context.log(`${label}: not sent, ${reason}`);
             return failed(verdict, attempts, last?.outcome, reason);
@@ -32266,8 +32285,7 @@ function parseSettings(read, env) {
         baseDelayMs: baseDelaySeconds * 1000,
         maxDelayMs: maxDelaySeconds * 1000,
         timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', 'positive') * 1000,
-        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') *
-            1000,
+        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') * 1000,
         concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
         expectedTools: splitList(read('expected-tools')),
         apiBaseUrl: parseApiBaseUrl(input('api-base-url')),
@@ -32389,7 +32407,7 @@ function parseApiBaseUrl(value) {
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 function isLoopback(hostname) {
-    return (hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname));
+    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 ;// CONCATENATED MODULE: ./src/server-list.ts
@@ -32653,7 +32671,9 @@ class RateLimitGate {
     observe(now, reported, resetAt) {
         // Requests still in flight may not have reached the server's count yet.
         const available = reported - this.inFlight;
-        const newWindow = this.remaining === undefined || now >= this.windowEnd || reported > this.lastReportedRemaining;
+        const newWindow = this.remaining === undefined ||
+            now >= this.windowEnd ||
+            reported > this.lastReportedRemaining;
         if (newWindow) {
             this.windowEnd = resetAt;
             this.remaining = available;
@@ -32791,7 +32811,7 @@ async function writeSummary(html) {
 
 
 
-async function run({ clock = systemClock, random = Math.random } = {}) {
+async function run({ clock = systemClock, random = Math.random, } = {}) {
     const startedMs = clock.now();
     let settings;
     try {

@@ -8,7 +8,11 @@ const port = portFlag === -1 ? 8787 : Number(process.argv[portFlag + 1]);
 const api = new FakeCloudflareApi({ servers: demoServers() });
 const url = await api.start(port);
 console.log(`fake Cloudflare API listening on ${url}`);
-console.log(`account ${DEMO_ACCOUNT_ID}, token ${DEMO_TOKEN}, servers: ${demoServers().map((s) => s.id).join(', ')}`);
+console.log(
+  `account ${DEMO_ACCOUNT_ID}, token ${DEMO_TOKEN}, servers: ${demoServers()
+    .map((s) => s.id)
+    .join(', ')}`,
+);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => void api.stop().then(() => process.exit(0)));
 }

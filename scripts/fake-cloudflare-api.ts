@@ -4,7 +4,13 @@
 // a penalty past the limit. Tests, `npm run demo`, `npm run bench` and the self-test workflow
 // all use it; it never talks to anything but its own clients.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 
 export const DEMO_ACCOUNT_ID = '0123456789abcdef0123456789abcdef';
@@ -76,7 +82,13 @@ const API_PREFIX = '/client/v4';
 /** A 200 whose body reports a failed upstream sync, as Cloudflare does. */
 export function upstreamFailure(
   error: string,
-  details: { retryable: boolean; cause?: string; is_upstream?: boolean; mcp_code?: number; status_code?: number },
+  details: {
+    retryable: boolean;
+    cause?: string;
+    is_upstream?: boolean;
+    mcp_code?: number;
+    status_code?: number;
+  },
   headers?: Record<string, string>,
 ): ScriptedReply {
   return {
@@ -92,7 +104,12 @@ export function upstreamFailure(
 }
 
 /** A v4 error envelope: `{"success": false, "errors": [{code, message}]}`. */
-export function apiError(status: number, code: number, message: string, headers?: Record<string, string>): ScriptedReply {
+export function apiError(
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): ScriptedReply {
   return {
     status,
     ...(headers === undefined ? {} : { headers }),
@@ -104,7 +121,8 @@ export class FakeCloudflareApi {
   readonly requests: RecordedRequest[] = [];
   /** 429 answers sent because a client went past the rate limit. */
   tooManyRequests = 0;
-  private readonly options: Required<Pick<FakeApiOptions, 'accountId' | 'pageSize' | 'rateLimit'>> & FakeApiOptions;
+  private readonly options: Required<Pick<FakeApiOptions, 'accountId' | 'pageSize' | 'rateLimit'>> &
+    FakeApiOptions;
   private readonly servers = new Map<string, FakeServer>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -156,7 +174,9 @@ export class FakeCloudflareApi {
 
   /** Sync requests received, for one server or all. */
   syncs(serverId?: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.kind === 'sync' && (serverId === undefined || r.serverId === serverId));
+    return this.requests.filter(
+      (r) => r.kind === 'sync' && (serverId === undefined || r.serverId === serverId),
+    );
   }
 
   /** Adds or replaces a server, or scripts more sync replies for it. */
@@ -176,7 +196,11 @@ export class FakeCloudflareApi {
     this.requests.push(recorded);
     request.resume();
     const route = this.route(recorded);
-    const reply = this.options.intercept?.(recorded) ?? this.rateLimited() ?? this.authFailure(recorded) ?? route();
+    const reply =
+      this.options.intercept?.(recorded) ??
+      this.rateLimited() ??
+      this.authFailure(recorded) ??
+      route();
     this.send(response, recorded, reply);
   }
 
@@ -185,13 +209,19 @@ export class FakeCloudflareApi {
     const [pathname = '', query = ''] = recorded.url.split('?', 2);
     const prefix = `${API_PREFIX}/accounts/${this.options.accountId}/access/ai-controls/mcp/servers`;
     const notFound = (): ScriptedReply =>
-      apiError(404, 7003, `Could not route to ${pathname}, perhaps your object identifier is invalid?`);
+      apiError(
+        404,
+        7003,
+        `Could not route to ${pathname}, perhaps your object identifier is invalid?`,
+      );
     if (!pathname.startsWith(`${API_PREFIX}/accounts/`)) return notFound;
     if (pathname === prefix && recorded.method === 'GET') {
       recorded.kind = 'list';
       return () => this.listPage(new URLSearchParams(query));
     }
-    const rest = pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length + 1).split('/') : [];
+    const rest = pathname.startsWith(`${prefix}/`)
+      ? pathname.slice(prefix.length + 1).split('/')
+      : [];
     let id: string;
     try {
       id = decodeURIComponent(rest[0] ?? '');
@@ -208,7 +238,9 @@ export class FakeCloudflareApi {
       recorded.serverId = id;
       return () => {
         const server = this.servers.get(id);
-        return server === undefined ? apiError(404, 404, 'MCP server not found') : ok(serverObject(server));
+        return server === undefined
+          ? apiError(404, 404, 'MCP server not found')
+          : ok(serverObject(server));
       };
     }
     return notFound;
@@ -251,7 +283,8 @@ export class FakeCloudflareApi {
     const { token, email, key } = this.options;
     const headers = recorded.headers;
     if (token !== undefined && headers.authorization === `Bearer ${token}`) return undefined;
-    if (email !== undefined && headers['x-auth-email'] === email && headers['x-auth-key'] === key) return undefined;
+    if (email !== undefined && headers['x-auth-email'] === email && headers['x-auth-key'] === key)
+      return undefined;
     return apiError(403, 10000, 'Authentication error');
   }
 
@@ -311,7 +344,9 @@ export class FakeCloudflareApi {
       };
       response.writeHead(status, headers);
       if (reply.fault === 'truncate') {
-        response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => response.socket?.destroy());
+        response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () =>
+          response.socket?.destroy(),
+        );
       } else if (reply.fault === 'trickle') {
         this.trickle(response, bytes, reply.delayMs ?? 100);
       } else {

@@ -57,10 +57,15 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
     GITHUB_STEP_SUMMARY: summaryFile,
     ...options.env,
   };
-  for (const [name, value] of Object.entries(options.inputs ?? {})) env[inputVariable(name)] = value;
+  for (const [name, value] of Object.entries(options.inputs ?? {}))
+    env[inputVariable(name)] = value;
   const started = performance.now();
   try {
-    const { exitCode, stdout, stderr } = await spawnNode(ACTION_ENTRY, env, options.killAfterMs ?? 60_000);
+    const { exitCode, stdout, stderr } = await spawnNode(
+      ACTION_ENTRY,
+      env,
+      options.killAfterMs ?? 60_000,
+    );
     return {
       exitCode,
       stdout,

@@ -21,12 +21,16 @@ export async function readCapabilities(
   if (serverIds.length === 1 && only !== undefined) return readOne(only, api, context);
   try {
     const wanted = new Set(serverIds);
-    const list = await listServers(api, context, (found) => [...wanted].every((id) => found.has(id)));
+    const list = await listServers(api, context, (found) =>
+      [...wanted].every((id) => found.has(id)),
+    );
     const servers = new Map(list.servers.filter((s) => wanted.has(s.id)).map((s) => [s.id, s]));
     const missing = serverIds.filter((id) => !servers.has(id));
     const warnings = [...list.warnings];
     if (missing.length > 0) {
-      warnings.push(`tools and prompts unknown for ${missing.length} server(s) missing from the server list`);
+      warnings.push(
+        `tools and prompts unknown for ${missing.length} server(s) missing from the server list`,
+      );
     }
     return { servers, warnings };
   } catch (error) {
@@ -35,7 +39,11 @@ export async function readCapabilities(
   }
 }
 
-async function readOne(serverId: string, api: CloudflareApi, context: RetryContext): Promise<Capabilities> {
+async function readOne(
+  serverId: string,
+  api: CloudflareApi,
+  context: RetryContext,
+): Promise<Capabilities> {
   const call = await callWithRetries(`read ${serverId}`, api.read(serverId), context);
   const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
   const server = call.verdict.ok ? parseServer(envelope?.result) : undefined;

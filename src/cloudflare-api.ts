@@ -143,10 +143,18 @@ async function readResponse(message: IncomingMessage): Promise<HttpOutcome> {
   const headers = message.headers as Headers;
   const ray = message.headers['cf-ray'];
   const rayId = typeof ray === 'string' && ray !== '' ? oneLine(ray, 64) : undefined;
-  const base = { kind: 'response' as const, status, headers, ...(rayId === undefined ? {} : { rayId }) };
+  const base = {
+    kind: 'response' as const,
+    status,
+    headers,
+    ...(rayId === undefined ? {} : { rayId }),
+  };
   const body = await readCappedBody(message, MAX_BODY_BYTES);
   if (body === undefined) {
-    return { ...base, bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read` };
+    return {
+      ...base,
+      bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`,
+    };
   }
   const envelope = parseEnvelope(body);
   if (envelope !== undefined) return { ...base, envelope };
@@ -191,7 +199,9 @@ function readCappedBody(message: IncomingMessage, maxBytes: number): Promise<str
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return 'request failed';
   const code = (error as NodeJS.ErrnoException).code;
-  return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  return code !== undefined && !error.message.includes(code)
+    ? `${code}: ${error.message}`
+    : error.message;
 }
 
 export function formatSeconds(ms: number): string {

@@ -157,7 +157,8 @@ function capabilityNames(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
   const names: string[] = [];
   for (const item of value) {
-    const name = typeof item === 'string' ? item : isObject(item) ? stringField(item.name) : undefined;
+    const name =
+      typeof item === 'string' ? item : isObject(item) ? stringField(item.name) : undefined;
     if (name !== undefined) names.push(name);
   }
   return names;

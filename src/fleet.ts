@@ -12,7 +12,11 @@ export interface FleetReport {
   warnings: string[];
 }
 
-export async function syncFleet(settings: Settings, api: CloudflareApi, context: RetryContext): Promise<FleetReport> {
+export async function syncFleet(
+  settings: Settings,
+  api: CloudflareApi,
+  context: RetryContext,
+): Promise<FleetReport> {
   const warnings: string[] = [];
   let serverIds: string[];
   if (settings.servers.kind === 'all') {

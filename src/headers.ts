@@ -84,7 +84,8 @@ export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefi
     const w = params.w;
     if (q === undefined || w === undefined || !INTEGER.test(q) || !DECIMAL.test(w)) continue;
     const policy = { quota: Number(q), windowSeconds: Number(w) };
-    if (policy.quota > 0 && (binding === undefined || policy.quota < binding.quota)) binding = policy;
+    if (policy.quota > 0 && (binding === undefined || policy.quota < binding.quota))
+      binding = policy;
   }
   return binding;
 }

@@ -3,8 +3,7 @@
 import * as core from '@actions/core';
 
 export type Credentials =
-  | { kind: 'token'; token: string }
-  | { kind: 'global-key'; email: string; key: string };
+  { kind: 'token'; token: string } | { kind: 'global-key'; email: string; key: string };
 
 export type ServerSelection = { kind: 'all' } | { kind: 'list'; ids: string[] };
 
@@ -78,7 +77,11 @@ function cleanToken(raw: string): string {
 
 export function parseSettings(read: InputReader, env: Env): Settings {
   const input = (name: keyof typeof DEFAULTS): string => read(name).trim() || DEFAULTS[name];
-  const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 'zero allowed');
+  const baseDelaySeconds = seconds(
+    input('base-delay-seconds'),
+    'base-delay-seconds',
+    'zero allowed',
+  );
   const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 'zero allowed');
   if (maxDelaySeconds < baseDelaySeconds) {
     throw new InputError(
@@ -94,8 +97,7 @@ export function parseSettings(read: InputReader, env: Env): Settings {
     maxDelayMs: maxDelaySeconds * 1000,
     timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', 'positive') * 1000,
     requestTimeoutMs:
-      seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') *
-      1000,
+      seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') * 1000,
     concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
     expectedTools: splitList(read('expected-tools')),
     apiBaseUrl: parseApiBaseUrl(input('api-base-url')),
@@ -106,7 +108,9 @@ function parseCredentials(read: InputReader, env: Env): Credentials {
   const token = cleanToken(withFallback(read, env, 'api-token'));
   if (token !== '') {
     if (!/^[\x21-\x7e]+$/.test(token)) {
-      throw new InputError('api-token: expected a Cloudflare API token (printable characters, no spaces)');
+      throw new InputError(
+        'api-token: expected a Cloudflare API token (printable characters, no spaces)',
+      );
     }
     return { kind: 'token', token };
   }
@@ -117,8 +121,10 @@ function parseCredentials(read: InputReader, env: Env): Credentials {
       'api-token: no credentials given: set api-token (or CLOUDFLARE_API_TOKEN), or api-email with api-key',
     );
   }
-  if (key === '') throw new InputError('api-key: required with api-email (or set api-token instead)');
-  if (email === '') throw new InputError('api-email: required with api-key (or set api-token instead)');
+  if (key === '')
+    throw new InputError('api-key: required with api-email (or set api-token instead)');
+  if (email === '')
+    throw new InputError('api-email: required with api-key (or set api-token instead)');
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
     throw new InputError('api-email: expected the email address of the Cloudflare account');
   }
@@ -151,7 +157,8 @@ function parseServerSelection(value: string): ServerSelection {
     throw new InputError('server-id: required: one MCP server id, a comma/newline list, or *');
   }
   if (ids.includes('*')) {
-    if (ids.length > 1) throw new InputError('server-id: * (every server) cannot be combined with ids');
+    if (ids.length > 1)
+      throw new InputError('server-id: * (every server) cannot be combined with ids');
     return { kind: 'all' };
   }
   for (const id of ids) {
@@ -178,7 +185,9 @@ export function serverIdProblem(id: string): string | undefined {
 function wholeNumber(value: string, name: string, min: number, max: number): number {
   const number = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
   if (!(number >= min && number <= max)) {
-    throw new InputError(`${name}: expected a whole number from ${min} to ${max}, got ${quote(value)}`);
+    throw new InputError(
+      `${name}: expected a whole number from ${min} to ${max}, got ${quote(value)}`,
+    );
   }
   return number;
 }
@@ -214,7 +223,9 @@ function parseApiBaseUrl(value: string): string {
     throw new InputError('api-base-url: expected no query or fragment in the URL');
   }
   if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new InputError('api-base-url: expected https://; plain http:// is allowed only for loopback hosts');
+    throw new InputError(
+      'api-base-url: expected https://; plain http:// is allowed only for loopback hosts',
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new InputError(`api-base-url: expected an https:// URL, got ${quote(url.protocol)}`);
@@ -223,7 +234,5 @@ function parseApiBaseUrl(value: string): string {
 }
 
 function isLoopback(hostname: string): boolean {
-  return (
-    hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname)
-  );
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }

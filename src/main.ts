@@ -13,7 +13,10 @@ export interface RunOptions {
   random?: () => number;
 }
 
-export async function run({ clock = systemClock, random = Math.random }: RunOptions = {}): Promise<void> {
+export async function run({
+  clock = systemClock,
+  random = Math.random,
+}: RunOptions = {}): Promise<void> {
   const startedMs = clock.now();
   let settings: Settings;
   try {
@@ -34,7 +37,9 @@ export async function run({ clock = systemClock, random = Math.random }: RunOpti
     await reportFleet(report);
   } catch (error) {
     // A stack trace helps nobody reading a workflow log; the message says what failed.
-    await reportFatal(error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`);
+    await reportFatal(
+      error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`,
+    );
   } finally {
     api.dispose();
   }

@@ -70,7 +70,9 @@ export class RateLimitGate {
     // Requests still in flight may not have reached the server's count yet.
     const available = reported - this.inFlight;
     const newWindow =
-      this.remaining === undefined || now >= this.windowEnd || reported > this.lastReportedRemaining;
+      this.remaining === undefined ||
+      now >= this.windowEnd ||
+      reported > this.lastReportedRemaining;
     if (newWindow) {
       this.windowEnd = resetAt;
       this.remaining = available;

@@ -52,10 +52,7 @@ export async function reportFleet(report: FleetReport): Promise<void> {
     'error-details',
     single?.errorDetails === undefined ? '' : JSON.stringify(single.errorDetails),
   );
-  core.setOutput(
-    'retryable',
-    single?.error === undefined ? '' : String(single.retryable ?? false),
-  );
+  core.setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
   core.setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
   core.setOutput('results', resultsJson(results));
 
@@ -72,7 +69,8 @@ export async function reportFleet(report: FleetReport): Promise<void> {
 
   if (failed.length > 0) {
     const ids = failed.slice(0, FAILED_IDS_SHOWN).map((result) => result.serverId);
-    const more = failed.length > FAILED_IDS_SHOWN ? ` and ${failed.length - FAILED_IDS_SHOWN} more` : '';
+    const more =
+      failed.length > FAILED_IDS_SHOWN ? ` and ${failed.length - FAILED_IDS_SHOWN} more` : '';
     core.setFailed(
       `${failed.length} of ${results.length} MCP server${results.length === 1 ? '' : 's'} failed to sync: ${ids.join(', ')}${more}`,
     );

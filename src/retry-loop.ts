@@ -3,7 +3,13 @@
 import type { ApiCall, HttpOutcome } from './cloudflare-api.js';
 import { formatSeconds } from './cloudflare-api.js';
 import type { Clock } from './clock.js';
-import { classify, nextStep, type NextStep, type RetrySettings, type Verdict } from './retry-policy.js';
+import {
+  classify,
+  nextStep,
+  type NextStep,
+  type RetrySettings,
+  type Verdict,
+} from './retry-policy.js';
 import { oneLine } from './untrusted-text.js';
 
 export interface RetryContext {
@@ -26,16 +32,28 @@ export interface CallResult {
 }
 
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
-export async function callWithRetries(label: string, call: ApiCall, context: RetryContext): Promise<CallResult> {
+export async function callWithRetries(
+  label: string,
+  call: ApiCall,
+  context: RetryContext,
+): Promise<CallResult> {
   const { settings, clock, deadlineMs } = context;
   let attempts = 0;
   let last: { outcome: HttpOutcome; verdict: Verdict } | undefined;
   for (;;) {
     const remainingMs = deadlineMs - clock.now();
-    const outcome = remainingMs > 0 ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs) : undefined;
+    const outcome =
+      remainingMs > 0
+        ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
+        : undefined;
     if (outcome === undefined) {
       // Nothing was sent: the deadline came first, or the rate-limit pause outlasts it.
-      const verdict = last?.verdict ?? { ok: false, retryable: true, message: 'not sent', sync: {} };
+      const verdict = last?.verdict ?? {
+        ok: false,
+        retryable: true,
+        message: 'not sent',
+        sync: {},
+      };
       const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) ran out`;
       context.log(`${label}: not sent, ${reason}`);
       return failed(verdict, attempts, last?.outcome, reason);
@@ -89,7 +107,8 @@ function attemptLine(
   step: NextStep,
 ): string {
   const got = outcome.kind === 'response' ? `HTTP ${outcome.status}` : 'no HTTP response';
-  const ray = outcome.kind === 'response' && outcome.rayId !== undefined ? ` [cf-ray ${outcome.rayId}]` : '';
+  const ray =
+    outcome.kind === 'response' && outcome.rayId !== undefined ? ` [cf-ray ${outcome.rayId}]` : '';
   const head = `${label}: attempt ${attempt}/${maxAttempts}: ${got}${ray}`;
   if (verdict.ok) return `${head}, ${verdict.sync.status ?? 'ok'}`;
   const what = `${verdict.retryable ? 'retryable' : 'not retryable'}: ${oneLine(verdict.message, 200)}`;

@@ -34,7 +34,10 @@ export function classify(outcome: HttpOutcome): Verdict {
   }
   if (status >= 200 && status <= 299) {
     if (envelope === undefined) {
-      return fail(true, `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`);
+      return fail(
+        true,
+        `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`,
+      );
     }
     if (!envelope.success) {
       return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
@@ -51,10 +54,16 @@ export function classify(outcome: HttpOutcome): Verdict {
 function syncErrorMessage(sync: SyncResult): string {
   const error = sync.error ?? 'sync failed';
   const cause = sync.errorDetails?.cause;
-  return cause !== undefined && cause !== '' && cause !== error ? `${error} (cause: ${cause})` : error;
+  return cause !== undefined && cause !== '' && cause !== error
+    ? `${error} (cause: ${cause})`
+    : error;
 }
 
-function apiFailureMessage(status: number, envelope: Envelope | undefined, sync: SyncResult): string {
+function apiFailureMessage(
+  status: number,
+  envelope: Envelope | undefined,
+  sync: SyncResult,
+): string {
   const apiErrors = envelope === undefined ? '' : describeApiErrors(envelope.errors);
   const detail =
     apiErrors !== ''
@@ -77,7 +86,11 @@ export interface RetrySettings {
  * Exponential backoff after the `failedAttempts`-th failure: base, 2×base, 4×base … capped at
  * max, less up to a quarter of jitter so that parallel workers spread out, but never below base.
  */
-export function backoffMs(failedAttempts: number, settings: RetrySettings, random: () => number): number {
+export function backoffMs(
+  failedAttempts: number,
+  settings: RetrySettings,
+  random: () => number,
+): number {
   const nominal = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
   const jittered = nominal * (1 - 0.25 * random());
   return Math.max(Math.min(settings.baseDelayMs, settings.maxDelayMs), jittered);
@@ -104,7 +117,8 @@ export function nextStep(
   if (verdict.ok) return { action: 'stop', reason: 'succeeded' };
   if (!verdict.retryable) return { action: 'stop', reason: 'not-retryable' };
   if (attempt >= settings.maxAttempts) return { action: 'stop', reason: 'attempts-exhausted' };
-  const asked = outcome.kind === 'response' ? retryAfterMs(outcome.headers, clock.nowMs) : undefined;
+  const asked =
+    outcome.kind === 'response' ? retryAfterMs(outcome.headers, clock.nowMs) : undefined;
   const waitMs = asked ?? backoffMs(attempt, settings, clock.random);
   const waitSource: WaitSource = asked === undefined ? 'backoff' : 'retry-after';
   if (clock.nowMs + waitMs >= clock.deadlineMs) {

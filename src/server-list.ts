@@ -38,7 +38,9 @@ export async function listServers(
     const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context);
     const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
     if (!call.verdict.ok || envelope === undefined) {
-      throw new ListError(`could not list MCP servers (page ${page}): ${call.error ?? 'no result'}`);
+      throw new ListError(
+        `could not list MCP servers (page ${page}): ${call.error ?? 'no result'}`,
+      );
     }
     if (!Array.isArray(envelope.result)) {
       throw new ListError(`could not list MCP servers (page ${page}): the result is not a list`);
@@ -66,7 +68,9 @@ export async function listServers(
     if (lastPage || enough(found)) break;
   }
   if (dropped > 0) {
-    warnings.push(`ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`);
+    warnings.push(
+      `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
+    );
   }
   return { servers: [...found.values()], warnings };
 }
