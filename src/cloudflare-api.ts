@@ -10,7 +10,7 @@ import { parseEnvelope, type Envelope } from './envelope.js';
 import type { Headers } from './headers.js';
 import type { Credentials, Settings } from './inputs.js';
 import type { RateLimitGate } from './rate-limit.js';
-import { oneLine } from './untrusted-text.js';
+import { oneLine, redactor } from './untrusted-text.js';
 import { USER_AGENT } from './version.js';
 
 /** Larger bodies are cut off unread: no MCP server object comes near this. */
@@ -56,6 +56,7 @@ export class CloudflareApi {
   });
   private readonly serversPath: string;
   private readonly authHeaders: http.OutgoingHttpHeaders;
+  private readonly redact: (text: string) => string;
 
   constructor(
     settings: Pick<Settings, 'apiBaseUrl' | 'accountId' | 'credentials'>,
@@ -63,6 +64,8 @@ export class CloudflareApi {
   ) {
     this.serversPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp/servers`;
     this.authHeaders = authHeaders(settings.credentials);
+    const { credentials } = settings;
+    this.redact = redactor(credentials.kind === 'token' ? [credentials.token] : [credentials.key]);
   }
 
   /** `POST …/mcp/servers/{id}/sync` */
@@ -87,12 +90,11 @@ export class CloudflareApi {
 
   private call(method: 'GET' | 'POST', url: string): ApiCall {
     return async (timeoutMs, deadlineMs) => {
-      if (!(await this.gate.acquire(deadlineMs))) return undefined;
+      const ticket = await this.gate.acquire(deadlineMs);
+      if (ticket === undefined) return undefined;
       const outcome = await this.exchange(method, new URL(url), timeoutMs);
-      this.gate.settle(
-        outcome.kind === 'response' ? outcome.status : undefined,
-        outcome.kind === 'response' ? outcome.headers : {},
-      );
+      if (outcome.kind === 'response') this.gate.settle(ticket, outcome.status, outcome.headers);
+      else this.gate.settle(ticket, undefined, {});
       return outcome;
     };
   }
@@ -120,11 +122,11 @@ export class CloudflareApi {
         },
         method === 'POST' ? '' : null,
       );
-      return await readResponse(response.message);
+      return await readResponse(response.message, this.redact);
     } catch (error) {
       const message = abort.signal.aborted
         ? `no response within ${formatSeconds(timeoutMs)}`
-        : `network error: ${describeNetworkError(error)}`;
+        : `network error: ${this.redact(describeNetworkError(error))}`;
       return { kind: 'network', message };
     } finally {
       clearTimeout(timer);
@@ -138,11 +140,15 @@ function authHeaders(credentials: Credentials): http.OutgoingHttpHeaders {
     : { 'x-auth-email': credentials.email, 'x-auth-key': credentials.key };
 }
 
-async function readResponse(message: IncomingMessage): Promise<HttpOutcome> {
+/** The response as data; every text in it that may be shown has `redact` applied. */
+async function readResponse(
+  message: IncomingMessage,
+  redact: (text: string) => string,
+): Promise<HttpOutcome> {
   const status = message.statusCode ?? 0;
   const headers = message.headers as Headers;
   const ray = message.headers['cf-ray'];
-  const rayId = typeof ray === 'string' && ray !== '' ? oneLine(ray, 64) : undefined;
+  const rayId = typeof ray === 'string' && ray !== '' ? oneLine(redact(ray), 64) : undefined;
   const base = {
     kind: 'response' as const,
     status,
@@ -156,9 +162,9 @@ async function readResponse(message: IncomingMessage): Promise<HttpOutcome> {
       bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`,
     };
   }
-  const envelope = parseEnvelope(body);
+  const envelope = parseEnvelope(body, redact);
   if (envelope !== undefined) return { ...base, envelope };
-  const type = oneLine(String(message.headers['content-type'] ?? 'no content type'), 60);
+  const type = oneLine(redact(String(message.headers['content-type'] ?? 'no content type')), 60);
   return { ...base, bodyProblem: `body is not a Cloudflare API response (${type})` };
 }
 

@@ -1,5 +1,5 @@
-// Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After`,
-// `Ratelimit` and `Ratelimit-Policy`. Malformed values are ignored, never thrown on.
+// Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After` and
+// `Ratelimit`. Malformed values are ignored, never thrown on.
 
 export type HeaderValue = string | string[] | number | undefined;
 export type Headers = Readonly<Record<string, HeaderValue>>;
@@ -7,11 +7,6 @@ export type Headers = Readonly<Record<string, HeaderValue>>;
 export interface RateLimitState {
   remaining: number;
   resetSeconds: number;
-}
-
-export interface RateLimitPolicy {
-  quota: number;
-  windowSeconds: number;
 }
 
 const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
@@ -70,22 +65,6 @@ export function parseRateLimit(headers: Headers): RateLimitState | undefined {
     if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t)) continue;
     const state = { remaining: Number(r), resetSeconds: Number(t) };
     if (binding === undefined || state.remaining < binding.remaining) binding = state;
-  }
-  return binding;
-}
-
-/** `Ratelimit-Policy: "default";q=<quota>;w=<window seconds>`: the smallest quota binds. */
-export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefined {
-  const value = header(headers, 'ratelimit-policy');
-  if (value === undefined) return undefined;
-  let binding: RateLimitPolicy | undefined;
-  for (const params of structuredItems(value)) {
-    const q = params.q;
-    const w = params.w;
-    if (q === undefined || w === undefined || !INTEGER.test(q) || !DECIMAL.test(w)) continue;
-    const policy = { quota: Number(q), windowSeconds: Number(w) };
-    if (policy.quota > 0 && (binding === undefined || policy.quota < binding.quota))
-      binding = policy;
   }
   return binding;
 }
