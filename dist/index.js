@@ -31631,11 +31631,14 @@ function numberField(value) {
 function booleanField(value) {
     return typeof value === 'boolean' ? value : undefined;
 }
-/** The v4 envelope in `text`, or undefined when the body is not one (HTML, truncated, other JSON). */
-function parseEnvelope(text) {
+/**
+ * The v4 envelope in `text`, or undefined when the body is not one (HTML, truncated, other JSON).
+ * `clean` is applied to every string in it, once JSON escapes are undone.
+ */
+function parseEnvelope(text, clean = (value) => value) {
     let body;
     try {
-        body = JSON.parse(text);
+        body = JSON.parse(text, (_key, value) => typeof value === 'string' ? clean(value) : value);
     }
     catch {
         return undefined;
@@ -31754,9 +31757,16 @@ function capabilityNames(value) {
 const MAX_TEXT_LENGTH = 500;
 // C0/C1 controls, Unicode line and paragraph separators, and bidi overrides/isolates.
 const UNSAFE_CHARACTERS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
-/** One line of at most `max` characters, with control characters folded to spaces. */
+/**
+ * One line of at most `max` characters, with control characters folded to spaces, and the
+ * runner's older command marker `##[`, which it looks for anywhere in a line, broken up.
+ */
 function oneLine(text, max = MAX_TEXT_LENGTH) {
-    const folded = text.replace(UNSAFE_CHARACTERS, ' ').replace(/ {2,}/g, ' ').trim();
+    const folded = text
+        .replace(UNSAFE_CHARACTERS, ' ')
+        .replace(/##\[/g, '## [')
+        .replace(/ {2,}/g, ' ')
+        .trim();
     return truncate(folded, max);
 }
 function truncate(text, max) {
@@ -31783,14 +31793,25 @@ const HTML_ENTITIES = {
     '~': '&#126;',
     ':': '&#58;',
     '@': '&#64;',
+    '.': '&#46;',
 };
 /**
  * One line of text made inert for the job summary, which GitHub renders as Markdown with HTML:
  * every character that could open a tag, link, image, emphasis, table cell or autolink
- * (`https:`, `@mention`) is an entity.
+ * (`https:`, `www.`, `@mention`) is an entity.
  */
 function summaryText(text, max = MAX_TEXT_LENGTH) {
-    return oneLine(text, max).replace(/[&<>"'`|[\]()!*_\\#~:@]/g, (c) => HTML_ENTITIES[c] ?? c);
+    return oneLine(text, max).replace(/[&<>"'`|[\]()!*_\\#~:@.]/g, (c) => HTML_ENTITIES[c] ?? c);
+}
+/** Shorter values cannot be real credentials, and replacing them would garble every message. */
+const MIN_SECRET_LENGTH = 8;
+/**
+ * Replaces every occurrence of the given secrets: an API that echoes a request back must not
+ * carry our own credentials into outputs and the summary, which the runner does not mask.
+ */
+function redactor(secrets) {
+    const present = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+    return (text) => present.reduce((clean, secret) => clean.split(secret).join('***'), text);
 }
 
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -31835,10 +31856,13 @@ class CloudflareApi {
     });
     serversPath;
     authHeaders;
+    redact;
     constructor(settings, gate) {
         this.gate = gate;
         this.serversPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp/servers`;
         this.authHeaders = authHeaders(settings.credentials);
+        const { credentials } = settings;
+        this.redact = redactor(credentials.kind === 'token' ? [credentials.token] : [credentials.key]);
     }
     /** `POST …/mcp/servers/{id}/sync` */
     sync(serverId) {
@@ -31858,10 +31882,14 @@ class CloudflareApi {
     }
     call(method, url) {
         return async (timeoutMs, deadlineMs) => {
-            if (!(await this.gate.acquire(deadlineMs)))
+            const ticket = await this.gate.acquire(deadlineMs);
+            if (ticket === undefined)
                 return undefined;
             const outcome = await this.exchange(method, new URL(url), timeoutMs);
-            this.gate.settle(outcome.kind === 'response' ? outcome.status : undefined, outcome.kind === 'response' ? outcome.headers : {});
+            if (outcome.kind === 'response')
+                this.gate.settle(ticket, outcome.status, outcome.headers);
+            else
+                this.gate.settle(ticket, undefined, {});
             return outcome;
         };
     }
@@ -31885,12 +31913,12 @@ class CloudflareApi {
                     signal: abort.signal,
                 },
             }, method === 'POST' ? '' : null);
-            return await readResponse(response.message);
+            return await readResponse(response.message, this.redact);
         }
         catch (error) {
             const message = abort.signal.aborted
                 ? `no response within ${formatSeconds(timeoutMs)}`
-                : `network error: ${describeNetworkError(error)}`;
+                : `network error: ${this.redact(describeNetworkError(error))}`;
             return { kind: 'network', message };
         }
         finally {
@@ -31903,11 +31931,12 @@ function authHeaders(credentials) {
         ? { authorization: `Bearer ${credentials.token}` }
         : { 'x-auth-email': credentials.email, 'x-auth-key': credentials.key };
 }
-async function readResponse(message) {
+/** The response as data; every text in it that may be shown has `redact` applied. */
+async function readResponse(message, redact) {
     const status = message.statusCode ?? 0;
     const headers = message.headers;
     const ray = message.headers['cf-ray'];
-    const rayId = typeof ray === 'string' && ray !== '' ? oneLine(ray, 64) : undefined;
+    const rayId = typeof ray === 'string' && ray !== '' ? oneLine(redact(ray), 64) : undefined;
     const base = {
         kind: 'response',
         status,
@@ -31921,10 +31950,10 @@ async function readResponse(message) {
             bodyProblem: `body larger than ${MAX_BODY_BYTES / 1024 / 1024} MiB, not read`,
         };
     }
-    const envelope = parseEnvelope(body);
+    const envelope = parseEnvelope(body, redact);
     if (envelope !== undefined)
         return { ...base, envelope };
-    const type = oneLine(String(message.headers['content-type'] ?? 'no content type'), 60);
+    const type = oneLine(redact(String(message.headers['content-type'] ?? 'no content type')), 60);
     return { ...base, bodyProblem: `body is not a Cloudflare API response (${type})` };
 }
 /** The body as text, or undefined (and the connection closed) once it passes `maxBytes`. */
@@ -31979,8 +32008,8 @@ const systemClock = {
 };
 
 ;// CONCATENATED MODULE: ./src/headers.ts
-// Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After`,
-// `Ratelimit` and `Ratelimit-Policy`. Malformed values are ignored, never thrown on.
+// Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After` and
+// `Ratelimit`. Malformed values are ignored, never thrown on.
 const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
 const INTEGER = /^\d{1,12}$/;
 /** The header's value; a repeated header counts by its first occurrence. Names are lower case. */
@@ -32037,23 +32066,6 @@ function parseRateLimit(headers) {
         const state = { remaining: Number(r), resetSeconds: Number(t) };
         if (binding === undefined || state.remaining < binding.remaining)
             binding = state;
-    }
-    return binding;
-}
-/** `Ratelimit-Policy: "default";q=<quota>;w=<window seconds>`: the smallest quota binds. */
-function parseRateLimitPolicy(headers) {
-    const value = header(headers, 'ratelimit-policy');
-    if (value === undefined)
-        return undefined;
-    let binding;
-    for (const params of structuredItems(value)) {
-        const q = params.q;
-        const w = params.w;
-        if (q === undefined || w === undefined || !INTEGER.test(q) || !DECIMAL.test(w))
-            continue;
-        const policy = { quota: Number(q), windowSeconds: Number(w) };
-        if (policy.quota > 0 && (binding === undefined || policy.quota < binding.quota))
-            binding = policy;
     }
     return binding;
 }
@@ -32229,6 +32241,7 @@ function attemptLine(label, attempt, maxAttempts, outcome, verdict, step) {
 // Reads and validates every input once, into a plain Settings object (the actions/checkout
 // input-helper pattern). Nothing downstream reads inputs or the environment.
 
+
 /** A bad input: the message names the input and what it expected, never a credential. */
 class InputError extends Error {
     name = 'InputError';
@@ -32271,6 +32284,17 @@ function cleanToken(raw) {
     return raw.replace(/^bearer\s+/i, '').trim();
 }
 function parseSettings(read, env) {
+    try {
+        return parseAll(read, env);
+    }
+    catch (error) {
+        // A credential pasted into the wrong input must not be echoed back by its error message.
+        if (error instanceof InputError)
+            throw new InputError(redactor(rawSecrets(read, env))(error.message));
+        throw error;
+    }
+}
+function parseAll(read, env) {
     const input = (name) => read(name).trim() || DEFAULTS[name];
     const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 'zero allowed');
     const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 'zero allowed');
@@ -32358,8 +32382,11 @@ function serverIdProblem(id) {
         return 'expected a non-empty id';
     if (length > MAX_ID_LENGTH)
         return `expected at most ${MAX_ID_LENGTH} characters, got ${length}`;
-    if (/[\s\p{Cc}]/u.test(id))
+    // Format characters (bidi overrides, zero-width) and lone surrogates are invisible or
+    // unencodable: no real id has them.
+    if (/[\s\p{Cc}\p{Cf}\p{Cs}]/u.test(id)) {
         return `expected no whitespace or control characters in ${shown}`;
+    }
     if (id === '.' || id === '..')
         return `expected an id, not ${shown}`;
     return undefined;
@@ -32418,8 +32445,8 @@ function isLoopback(hostname) {
 
 
 
-/** 50,000 servers at full pages: far past any account, short of looping forever. */
-const MAX_LIST_PAGES = 500;
+/** 10,000 servers at full pages: far past any account, short of looping forever. */
+const MAX_LIST_PAGES = 100;
 class ListError extends Error {
     name = 'ListError';
 }
@@ -32575,15 +32602,21 @@ async function syncFleet(settings, api, context) {
 function checkExpectedTools(result, expected) {
     if (expected.length === 0)
         return;
+    let error;
     if (result.tools === undefined) {
-        result.error = 'expected-tools could not be checked: the tools of the server were not read';
-        result.retryable = false;
-        return;
+        error = 'expected-tools could not be checked: the tools of the server were not read';
     }
-    const present = new Set(result.tools);
-    const missing = expected.filter((tool) => !present.has(tool));
-    if (missing.length > 0) {
-        result.error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
+    else {
+        const present = new Set(result.tools);
+        const missing = expected.filter((tool) => !present.has(tool));
+        if (missing.length > 0) {
+            error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
+        }
+    }
+    if (error !== undefined) {
+        // The sync went through, but the server is not what the workflow needs: it ends in error.
+        result.status = 'error';
+        result.error = error;
         result.retryable = false;
     }
 }
@@ -32604,90 +32637,108 @@ async function mapConcurrently(items, limit, task) {
 
 ;// CONCATENATED MODULE: ./src/rate-limit.ts
 
-/** How far apart two `t` readings of one window can be: `t` is whole seconds, rounded up. */
+/** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;
+/** How long everyone pauses after a 429 that says neither how long nor when the window resets. */
+const DEFAULT_429_PAUSE_MS = 1000;
+/** How often workers look again while a probe is out. */
+const PROBE_POLL_MS = 25;
 class RateLimitGate {
     clock;
-    /** Requests we may still send in the current window; undefined until the server has told us. */
-    remaining;
-    /** The earliest time the server's window is known to have ended by (a safe upper bound). */
+    /** Requests that may surely still be sent in the server's window; undefined until it says. */
+    budget;
+    /** A time by which the window of the last readings has surely ended. */
     windowEnd = 0;
-    lastReportedRemaining = Infinity;
-    quota;
+    /** The first request known to have been sent inside that window. */
+    windowFirstTicket = 0;
+    probe;
     pausedUntil = 0;
-    inFlight = 0;
+    issued = 0;
+    /** Each request in flight, with how many others were in flight when it was sent. */
+    inFlight = new Map();
     constructor(clock) {
         this.clock = clock;
     }
     /**
-     * Waits until one more request may be sent and counts it in flight. Returns false, without
-     * counting it, when that moment would come after `deadlineMs`.
+     * Waits until one more request may be sent and counts it in flight. Resolves to undefined,
+     * counting nothing, when that moment would not come before `deadlineMs`.
      */
     async acquire(deadlineMs) {
         for (;;) {
             const now = this.clock.now();
             const openAt = this.openAt(now);
-            if (openAt <= now) {
-                this.inFlight += 1;
-                if (this.remaining !== undefined)
-                    this.remaining -= 1;
-                return true;
-            }
-            if (openAt >= deadlineMs)
-                return false;
-            await this.clock.sleep(openAt - now);
+            if (openAt === 'now' || openAt === 'probe')
+                return this.issue(openAt === 'probe');
+            const until = openAt === 'after-probe' ? now + PROBE_POLL_MS : openAt;
+            if (until >= deadlineMs)
+                return undefined;
+            await this.clock.sleep(until - now);
         }
     }
-    /** When the next request may go. */
     openAt(now) {
         if (this.pausedUntil > now)
             return this.pausedUntil;
-        if (this.remaining !== undefined && now >= this.windowEnd) {
-            // A new window: the full quota, less what is still in flight from the old one.
-            this.remaining = this.quota === undefined ? undefined : this.quota - this.inFlight;
-            this.lastReportedRemaining = Infinity;
-        }
-        if (this.remaining !== undefined && this.remaining <= 0)
+        if (this.budget === undefined || this.budget > 0)
+            return 'now';
+        if (now < this.windowEnd)
             return this.windowEnd;
-        return now;
+        return this.probe === undefined ? 'probe' : 'after-probe';
     }
-    /** Records the response to a request that `acquire` let through (headers empty on failure). */
-    settle(status, headers) {
-        this.inFlight = Math.max(0, this.inFlight - 1);
+    issue(probe) {
+        this.issued += 1;
+        const ticket = this.issued;
+        this.inFlight.set(ticket, this.inFlight.size);
+        if (this.budget !== undefined)
+            this.budget -= 1;
+        if (probe) {
+            this.probe = ticket;
+            this.windowFirstTicket = ticket;
+        }
+        return ticket;
+    }
+    /** Records the response to a request the gate let through (no headers when none came). */
+    settle(ticket, status, headers) {
+        const overlapping = this.inFlight.get(ticket) ?? 0;
+        this.inFlight.delete(ticket);
+        const wasProbe = this.probe === ticket;
+        if (wasProbe)
+            this.probe = undefined;
         const now = this.clock.now();
-        const policy = parseRateLimitPolicy(headers);
-        if (policy !== undefined)
-            this.quota = policy.quota;
         const limit = parseRateLimit(headers);
-        if (limit !== undefined)
-            this.observe(now, limit.remaining, now + limit.resetSeconds * 1000);
+        const safe = limit === undefined ? 0 : limit.remaining - (this.issued - ticket) - overlapping;
+        if (limit !== undefined) {
+            this.observe(ticket, limit.remaining, safe, now + limit.resetSeconds * 1000, now);
+        }
+        else if (wasProbe && status !== undefined && status !== 429) {
+            // The server answered without a reading: it tells us nothing to pace by.
+            this.budget = undefined;
+        }
         if (status === 429) {
-            const pause = retryAfterMs(headers, now) ?? Math.max(0, this.windowEnd - now);
-            this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-            this.remaining = 0;
-            this.windowEnd = Math.max(this.windowEnd, this.pausedUntil);
+            const asked = retryAfterMs(headers, now);
+            const reset = limit?.remaining === 0 ? limit.resetSeconds * 1000 : undefined;
+            this.pausedUntil = Math.max(this.pausedUntil, now + (asked ?? reset ?? DEFAULT_429_PAUSE_MS));
+            // Our count was too high (another client spends the same quota, say): trust this answer's
+            // reading alone, or, without one, take the window as spent.
+            this.budget = Math.min(this.budget ?? safe, safe);
         }
     }
-    observe(now, reported, resetAt) {
-        // Requests still in flight may not have reached the server's count yet.
-        const available = reported - this.inFlight;
-        const newWindow = this.remaining === undefined ||
-            now >= this.windowEnd ||
-            reported > this.lastReportedRemaining;
-        if (newWindow) {
+    observe(ticket, remaining, safe, resetAt, now) {
+        const current = ticket >= this.windowFirstTicket;
+        if (resetAt > this.windowEnd + RESET_PRECISION_MS || (current && now >= this.windowEnd)) {
+            // A window after the one we knew.
             this.windowEnd = resetAt;
-            this.remaining = available;
+            this.windowFirstTicket = ticket;
         }
-        else if (resetAt > this.windowEnd - RESET_PRECISION_MS) {
-            // Same window: every reading bounds its end from above, so the smallest is the tightest.
+        else if (current) {
+            // Each reading bounds the end of its window from above: the smallest is the tightest.
             this.windowEnd = Math.min(this.windowEnd, resetAt);
-            this.remaining = Math.min(this.remaining ?? available, available);
         }
-        else {
-            // A late answer from an older window says nothing about this one.
-            return;
-        }
-        this.lastReportedRemaining = reported;
+        // Every safe count is a floor, so the highest is the best; a reading of the current window
+        // is also a ceiling, which matters when another client spends the same quota.
+        let budget = Math.max(this.budget ?? safe, safe);
+        if (ticket >= this.windowFirstTicket)
+            budget = Math.min(budget, remaining);
+        this.budget = budget;
     }
 }
 
@@ -32730,7 +32781,7 @@ async function reportFleet(report) {
     setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
     setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
     setOutput('results', resultsJson(results));
-    for (const warning of report.warnings)
+    for (const warning of new Set(report.warnings))
         core_warning(oneLine(warning));
     for (const result of results) {
         const title = `MCP server ${result.serverId}`;
@@ -32811,6 +32862,7 @@ async function writeSummary(html) {
 
 
 
+
 async function run({ clock = systemClock, random = Math.random, } = {}) {
     const startedMs = clock.now();
     let settings;
@@ -32829,7 +32881,8 @@ async function run({ clock = systemClock, random = Math.random, } = {}) {
             clock,
             random,
             deadlineMs: startedMs + settings.timeoutMs,
-            log: (line) => info(line),
+            // Lines carry ids and messages from the network: one line each, always.
+            log: (line) => info(oneLine(line, 1000)),
         });
         await reportFleet(report);
     }

@@ -62,11 +62,19 @@ function booleanField(value: unknown): boolean | undefined {
   return typeof value === 'boolean' ? value : undefined;
 }
 
-/** The v4 envelope in `text`, or undefined when the body is not one (HTML, truncated, other JSON). */
-export function parseEnvelope(text: string): Envelope | undefined {
+/**
+ * The v4 envelope in `text`, or undefined when the body is not one (HTML, truncated, other JSON).
+ * `clean` is applied to every string in it, once JSON escapes are undone.
+ */
+export function parseEnvelope(
+  text: string,
+  clean: (value: string) => string = (value) => value,
+): Envelope | undefined {
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(text, (_key, value: unknown) =>
+      typeof value === 'string' ? clean(value) : value,
+    );
   } catch {
     return undefined;
   }

@@ -52,15 +52,20 @@ export async function syncFleet(
 /** Fails a synced server that lacks any tool named in expected-tools. */
 function checkExpectedTools(result: ServerResult, expected: readonly string[]): void {
   if (expected.length === 0) return;
+  let error: string | undefined;
   if (result.tools === undefined) {
-    result.error = 'expected-tools could not be checked: the tools of the server were not read';
-    result.retryable = false;
-    return;
+    error = 'expected-tools could not be checked: the tools of the server were not read';
+  } else {
+    const present = new Set(result.tools);
+    const missing = expected.filter((tool) => !present.has(tool));
+    if (missing.length > 0) {
+      error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
+    }
   }
-  const present = new Set(result.tools);
-  const missing = expected.filter((tool) => !present.has(tool));
-  if (missing.length > 0) {
-    result.error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
+  if (error !== undefined) {
+    // The sync went through, but the server is not what the workflow needs: it ends in error.
+    result.status = 'error';
+    result.error = error;
     result.retryable = false;
   }
 }

@@ -1,6 +1,7 @@
 // Reads and validates every input once, into a plain Settings object (the actions/checkout
 // input-helper pattern). Nothing downstream reads inputs or the environment.
 import * as core from '@actions/core';
+import { redactor } from './untrusted-text.js';
 
 export type Credentials =
   { kind: 'token'; token: string } | { kind: 'global-key'; email: string; key: string };
@@ -76,6 +77,17 @@ function cleanToken(raw: string): string {
 }
 
 export function parseSettings(read: InputReader, env: Env): Settings {
+  try {
+    return parseAll(read, env);
+  } catch (error) {
+    // A credential pasted into the wrong input must not be echoed back by its error message.
+    if (error instanceof InputError)
+      throw new InputError(redactor(rawSecrets(read, env))(error.message));
+    throw error;
+  }
+}
+
+function parseAll(read: InputReader, env: Env): Settings {
   const input = (name: keyof typeof DEFAULTS): string => read(name).trim() || DEFAULTS[name];
   const baseDelaySeconds = seconds(
     input('base-delay-seconds'),
@@ -177,7 +189,11 @@ export function serverIdProblem(id: string): string | undefined {
   const shown = JSON.stringify(Array.from(id).slice(0, 40).join(''));
   if (length === 0) return 'expected a non-empty id';
   if (length > MAX_ID_LENGTH) return `expected at most ${MAX_ID_LENGTH} characters, got ${length}`;
-  if (/[\s\p{Cc}]/u.test(id)) return `expected no whitespace or control characters in ${shown}`;
+  // Format characters (bidi overrides, zero-width) and lone surrogates are invisible or
+  // unencodable: no real id has them.
+  if (/[\s\p{Cc}\p{Cf}\p{Cs}]/u.test(id)) {
+    return `expected no whitespace or control characters in ${shown}`;
+  }
   if (id === '.' || id === '..') return `expected an id, not ${shown}`;
   return undefined;
 }

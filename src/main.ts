@@ -7,6 +7,7 @@ import { InputError, readSettings, type Settings } from './inputs.js';
 import { RateLimitGate } from './rate-limit.js';
 import { reportFatal, reportFleet } from './report.js';
 import { ListError } from './server-list.js';
+import { oneLine } from './untrusted-text.js';
 
 export interface RunOptions {
   clock?: Clock;
@@ -32,7 +33,8 @@ export async function run({
       clock,
       random,
       deadlineMs: startedMs + settings.timeoutMs,
-      log: (line) => core.info(line),
+      // Lines carry ids and messages from the network: one line each, always.
+      log: (line) => core.info(oneLine(line, 1000)),
     });
     await reportFleet(report);
   } catch (error) {

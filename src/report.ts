@@ -56,7 +56,7 @@ export async function reportFleet(report: FleetReport): Promise<void> {
   core.setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
   core.setOutput('results', resultsJson(results));
 
-  for (const warning of report.warnings) core.warning(oneLine(warning));
+  for (const warning of new Set(report.warnings)) core.warning(oneLine(warning));
   for (const result of results) {
     const title = `MCP server ${result.serverId}`;
     if (result.error !== undefined) {

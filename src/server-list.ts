@@ -6,8 +6,8 @@ import { parseServer, type ServerSummary } from './envelope.js';
 import { serverIdProblem } from './inputs.js';
 import { callWithRetries, type RetryContext } from './retry-loop.js';
 
-/** 50,000 servers at full pages: far past any account, short of looping forever. */
-export const MAX_LIST_PAGES = 500;
+/** 10,000 servers at full pages: far past any account, short of looping forever. */
+export const MAX_LIST_PAGES = 100;
 
 export class ListError extends Error {
   override name = 'ListError';

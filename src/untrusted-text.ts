@@ -8,9 +8,16 @@ export const MAX_TEXT_LENGTH = 500;
 // C0/C1 controls, Unicode line and paragraph separators, and bidi overrides/isolates.
 const UNSAFE_CHARACTERS = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]+/gu;
 
-/** One line of at most `max` characters, with control characters folded to spaces. */
+/**
+ * One line of at most `max` characters, with control characters folded to spaces, and the
+ * runner's older command marker `##[`, which it looks for anywhere in a line, broken up.
+ */
 export function oneLine(text: string, max: number = MAX_TEXT_LENGTH): string {
-  const folded = text.replace(UNSAFE_CHARACTERS, ' ').replace(/ {2,}/g, ' ').trim();
+  const folded = text
+    .replace(UNSAFE_CHARACTERS, ' ')
+    .replace(/##\[/g, '## [')
+    .replace(/ {2,}/g, ' ')
+    .trim();
   return truncate(folded, max);
 }
 
@@ -39,13 +46,26 @@ const HTML_ENTITIES: Record<string, string> = {
   '~': '&#126;',
   ':': '&#58;',
   '@': '&#64;',
+  '.': '&#46;',
 };
 
 /**
  * One line of text made inert for the job summary, which GitHub renders as Markdown with HTML:
  * every character that could open a tag, link, image, emphasis, table cell or autolink
- * (`https:`, `@mention`) is an entity.
+ * (`https:`, `www.`, `@mention`) is an entity.
  */
 export function summaryText(text: string, max: number = MAX_TEXT_LENGTH): string {
-  return oneLine(text, max).replace(/[&<>"'`|[\]()!*_\\#~:@]/g, (c) => HTML_ENTITIES[c] ?? c);
+  return oneLine(text, max).replace(/[&<>"'`|[\]()!*_\\#~:@.]/g, (c) => HTML_ENTITIES[c] ?? c);
+}
+
+/** Shorter values cannot be real credentials, and replacing them would garble every message. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * Replaces every occurrence of the given secrets: an API that echoes a request back must not
+ * carry our own credentials into outputs and the summary, which the runner does not mask.
+ */
+export function redactor(secrets: readonly string[]): (text: string) => string {
+  const present = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
+  return (text) => present.reduce((clean, secret) => clean.split(secret).join('***'), text);
 }

@@ -1,0 +1,102 @@
+// Untrusted text (from the API or the upstream MCP server) never spans lines, never carries control
+// or bidi characters, and is inert Markdown/HTML in the job summary.
+import { describe, expect, it } from '@jest/globals';
+import { MAX_TEXT_LENGTH, oneLine, summaryText } from '../../src/untrusted-text.js';
+
+const LINE_BREAKS = ['\n', '\r', '\u2028', '\u2029', '\u0085', '\u000b', '\u000c'];
+const hasLineBreak = (text: string): boolean =>
+  LINE_BREAKS.some((lineBreak) => text.includes(lineBreak));
+
+describe('oneLine', () => {
+  it.each([
+    ['a newline', 'first\nsecond', 'first second'],
+    ['a carriage return', 'first\rsecond', 'first second'],
+    ['CRLF', 'first\r\nsecond', 'first second'],
+    ['a line separator', 'first\u2028second', 'first second'],
+    ['a paragraph separator', 'first\u2029second', 'first second'],
+    ['a next-line character', 'first\u0085second', 'first second'],
+    ['a vertical tab and form feed', 'first\u000b\u000csecond', 'first second'],
+    ['a tab', 'first\tsecond', 'first second'],
+    ['a NUL', 'first\u0000second', 'first second'],
+    ['an escape sequence', 'first\u001b[2Ksecond', 'first [2Ksecond'],
+    ['a right-to-left override', 'first\u202esecond', 'first second'],
+    ['a left-to-right isolate', 'first \u2066second\u2069', 'first second'],
+  ])('folds %s into a space', (_case, text, expected) => {
+    const line = oneLine(text);
+    expect(line).toBe(expected);
+    expect(hasLineBreak(line)).toBe(false);
+  });
+
+  it('collapses runs of spaces and trims', () => {
+    expect(oneLine('  a \n\n\n  b  ')).toBe('a b');
+  });
+
+  it('forges no second log line from an injected workflow command', () => {
+    const line = oneLine('ok\n::error::forged\r\n::add-mask::x');
+    expect(line).toBe('ok ::error::forged ::add-mask::x');
+    expect(hasLineBreak(line)).toBe(false);
+  });
+
+  it('keeps text within the limit unchanged', () => {
+    const text = 'x'.repeat(MAX_TEXT_LENGTH);
+    expect(oneLine(text)).toBe(text);
+  });
+
+  it('truncates longer text with an ellipsis to exactly the limit', () => {
+    const line = oneLine('x'.repeat(MAX_TEXT_LENGTH + 1));
+    expect(line.endsWith('…')).toBe(true);
+    expect(Array.from(line)).toHaveLength(MAX_TEXT_LENGTH);
+  });
+
+  it('honours a smaller limit', () => {
+    expect(oneLine('abcdefghij', 5)).toBe('abcd…');
+  });
+
+  it('never splits an astral character when truncating', () => {
+    const line = oneLine('😀'.repeat(10), 4);
+    expect(line).toBe('😀😀😀…');
+  });
+});
+
+describe('summaryText', () => {
+  it.each([
+    ['<', '&lt;'],
+    ['>', '&gt;'],
+    ['&', '&amp;'],
+    ['[', '&#91;'],
+    [']', '&#93;'],
+    ['(', '&#40;'],
+    [')', '&#41;'],
+    ['!', '&#33;'],
+    ['|', '&#124;'],
+    ['`', '&#96;'],
+    ['@', '&#64;'],
+    [':', '&#58;'],
+  ])('escapes %s as %s', (character, entity) => {
+    expect(summaryText(`a${character}b`)).toBe(`a${entity}b`);
+  });
+
+  it.each([
+    ['an HTML tag', '<img src=x onerror=alert(1)>', ['<', '>']],
+    ['a Markdown link', '[click](https://evil.example)', ['[', '](', 'https:']],
+    ['a Markdown image', '![x](https://evil.example/p.png)', ['![', '](', 'https:']],
+    ['an autolink', '<https://evil.example>', ['<https:', 'https:']],
+    ['a bare URL', 'see https://evil.example/login', ['https:']],
+    ['a mention', 'ping @octocat and @org/team', ['@octocat', '@org']],
+    ['a table cell break', 'a | b', ['|']],
+    ['inline code', '`rm -rf /`', ['`']],
+    ['an existing entity', '&lt;script&gt;', ['&lt;script']],
+  ])('leaves no %s', (_case, text, forbidden) => {
+    const escaped = summaryText(text);
+    for (const fragment of forbidden) expect(escaped).not.toContain(fragment);
+  });
+
+  it('leaves no GFM extended www. autolink', () => {
+    // GitHub Flavored Markdown links a bare `www.example.com` without any scheme or bracket.
+    expect(summaryText('log in at www.evil.example/login')).not.toContain('www.');
+  });
+
+  it('is one line, folded like oneLine', () => {
+    expect(summaryText('a\n<b>')).toBe('a &lt;b&gt;');
+  });
+});
