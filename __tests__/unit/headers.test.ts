@@ -1,0 +1,102 @@
+// The header parsers that steer waiting. Malformed values are ignored (undefined), never thrown on.
+import { describe, expect, it } from '@jest/globals';
+import { parseRateLimit, retryAfterMs, type Headers } from '../../src/headers.js';
+
+const NOW = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
+
+describe('retryAfterMs', () => {
+  it.each<[string, Headers, number | undefined]>([
+    ['no header', {}, undefined],
+    ['Retry-After in seconds', { 'retry-after': '5' }, 5000],
+    ['Retry-After zero', { 'retry-after': '0' }, 0],
+    ['Retry-After with decimals', { 'retry-after': '1.5' }, 1500],
+    ['Retry-After with surrounding spaces', { 'retry-after': ' 7 ' }, 7000],
+    ['Retry-After as a number value', { 'retry-after': 3 }, 3000],
+    ['retry-after-ms', { 'retry-after-ms': '250' }, 250],
+    ['retry-after-ms with decimals', { 'retry-after-ms': '12.5' }, 12.5],
+    ['retry-after-ms over Retry-After', { 'retry-after-ms': '250', 'retry-after': '9' }, 250],
+    [
+      'Retry-After when retry-after-ms is malformed',
+      { 'retry-after-ms': 'soon', 'retry-after': '2' },
+      2000,
+    ],
+    ['the first of repeated headers', { 'retry-after': ['4', '60'] }, 4000],
+    ['an empty header array as absent', { 'retry-after': [] }, undefined],
+  ])('reads %s', (_case, headers, expected) => {
+    expect(retryAfterMs(headers, NOW)).toBe(expected);
+  });
+
+  it('reads an HTTP date relative to the injected now', () => {
+    expect(retryAfterMs({ 'retry-after': 'Wed, 21 Oct 2015 07:28:30 GMT' }, NOW)).toBe(30_000);
+    expect(retryAfterMs({ 'retry-after': 'Wed, 21 Oct 2015 07:28:30 GMT' }, NOW + 10_000)).toBe(
+      20_000,
+    );
+  });
+
+  it('reads an HTTP date in the past as no wait', () => {
+    expect(retryAfterMs({ 'retry-after': 'Tue, 20 Oct 2015 07:28:00 GMT' }, NOW)).toBe(0);
+  });
+
+  it.each([
+    ['negative', '-1'],
+    ['a word', 'abc'],
+    ['an exponent', '1e3'],
+    ['empty', ''],
+    ['blank', ' '],
+    ['hexadecimal', '0x10'],
+    ['a leading plus', '+5'],
+    ['Infinity', 'Infinity'],
+    ['very long digits', '9'.repeat(10_000)],
+    ['a very long date-like string', `Wed, ${'x'.repeat(10_000)} GMT`],
+    ['a date without GMT', 'Wed, 21 Oct 2015 07:28:30'],
+    ['a bare date', '2015-10-21T07:28:30Z'],
+  ])('ignores a malformed Retry-After (%s)', (_case, value) => {
+    expect(retryAfterMs({ 'retry-after': value }, NOW)).toBeUndefined();
+    expect(retryAfterMs({ 'retry-after-ms': value }, NOW)).toBeUndefined();
+  });
+});
+
+describe('parseRateLimit', () => {
+  const rateLimit = (value: string | string[]) => parseRateLimit({ ratelimit: value });
+
+  it('reads remaining and seconds to reset', () => {
+    expect(rateLimit('"default";r=50;t=30')).toEqual({ remaining: 50, resetSeconds: 30 });
+  });
+
+  it('lets the item with the fewest remaining bind', () => {
+    expect(rateLimit('"default";r=50;t=30, "burst";r=5;t=1, "day";r=900;t=8000')).toEqual({
+      remaining: 5,
+      resetSeconds: 1,
+    });
+  });
+
+  it('reads the first of repeated headers', () => {
+    expect(rateLimit(['"default";r=3;t=2', '"default";r=0;t=9'])).toEqual({
+      remaining: 3,
+      resetSeconds: 2,
+    });
+  });
+
+  it('skips items with missing or malformed parameters', () => {
+    expect(rateLimit('"a";r=1, "b";t=2, "c";r=x;t=1, "d";r=-1;t=1, "e";r=7;t=4')).toEqual({
+      remaining: 7,
+      resetSeconds: 4,
+    });
+  });
+
+  it.each([
+    '',
+    'garbage',
+    '"default"',
+    '"default";r=;t=',
+    ';;;,,,',
+    '"default";r=1e3;t=1',
+    'r=5;t=1',
+  ])('returns undefined for %j', (value) => {
+    expect(rateLimit(value)).toBeUndefined();
+  });
+
+  it('returns undefined without the header', () => {
+    expect(parseRateLimit({})).toBeUndefined();
+  });
+});
