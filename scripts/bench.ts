@@ -8,16 +8,7 @@
 //
 // Every figure is a ratio of two things measured in this same run on this machine (never against
 // a stored baseline), so it means the same on a laptop and on a CI runner.
-import { spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +20,7 @@ import {
   type FakeServer,
   type RecordedRequest,
 } from './fake-cloudflare-api.js';
-import { ACTION_ENTRY, inputVariable, parseOutputFile, runAction } from './run-action.js';
+import { ACTION_ENTRY, parseResults, runAction, type ResultJson } from './run-action.js';
 
 const PEAK_MEMORY_PRELOAD = fileURLToPath(new URL('./peak-memory.cjs', import.meta.url));
 const SRC_DIR = fileURLToPath(new URL('../src/', import.meta.url));
@@ -153,13 +144,6 @@ interface RunLike {
   outputs: Record<string, string>;
 }
 
-interface ResultEntry {
-  server_id: string;
-  status: string;
-  attempts: number;
-  tools: string[] | null;
-}
-
 /**
  * Checks that a run did what it was asked: exit 0, status ready, no error, the expected attempts,
  * one ready result per expected server with the tools the fake holds for it, and no warning or
@@ -177,9 +161,9 @@ function verifyRun(label: string, run: RunLike, ids: readonly string[], attempts
     run.outputs.attempts === String(attempts),
     `${label}: attempts output ${JSON.stringify(run.outputs.attempts)}, expected ${attempts}`,
   );
-  let results: ResultEntry[];
+  let results: ResultJson[];
   try {
-    results = JSON.parse(run.outputs.results ?? '') as ResultEntry[];
+    results = parseResults(run.outputs);
   } catch {
     throw new InvalidRun(`${label}: results output is not JSON`);
   }
@@ -509,59 +493,26 @@ interface Spawned extends RunLike {
 }
 
 /**
- * Spawns `node --require peak-memory.cjs <args>` in a bare environment (PATH, GITHUB_OUTPUT,
- * GITHUB_STEP_SUMMARY, the INPUT_* variables) and times it from spawn to exit.
+ * Runs `node --require peak-memory.cjs <args>` the way runAction runs the action (bare
+ * environment, INPUT_* variables, output files), timed from spawn to exit.
  */
-function spawnMeasured(args: readonly string[], inputs: Record<string, string>): Promise<Spawned> {
+async function spawnMeasured(
+  args: readonly string[],
+  inputs: Record<string, string>,
+): Promise<Spawned> {
   const dir = mkdtempSync(join(os.tmpdir(), 'mcp-sync-bench-'));
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
   const rssFile = join(dir, 'maxrss');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    BENCH_PEAK_RSS_FILE: rssFile,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
-  return new Promise<Spawned>((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, ['--require', PEAK_MEMORY_PRELOAD, ...args], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+  try {
+    const run = await runAction({
+      argv: ['--require', PEAK_MEMORY_PRELOAD, ...args],
+      inputs,
+      env: { BENCH_PEAK_RSS_FILE: rssFile },
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', (error) => {
-      clearTimeout(killer);
-      rmSync(dir, { recursive: true, force: true });
-      reject(error);
-    });
-    child.on('close', (exitCode) => {
-      const wallMs = performance.now() - started;
-      clearTimeout(killer);
-      try {
-        const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
-        resolve({
-          exitCode,
-          stdout,
-          stderr,
-          outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
-          wallMs,
-          maxRssKb: rss,
-        });
-      } catch (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
+    const maxRssKb = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
+    return { ...run, wallMs: run.durationMs, maxRssKb };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function startup(): Promise<void> {

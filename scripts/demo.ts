@@ -3,7 +3,7 @@
 // that fails for good, so the step fails, as designed. Needs no account and no network.
 import { DEMO_ACCOUNT_ID, DEMO_TOKEN, FakeCloudflareApi } from './fake-cloudflare-api.js';
 import { demoServers } from './demo-scenario.js';
-import { runAction } from './run-action.js';
+import { parseResults, runAction } from './run-action.js';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
 
@@ -69,11 +69,7 @@ try {
   section('Job summary');
   console.log(summaryAsText(run.summary));
 
-  const results = JSON.parse(run.outputs.results ?? '[]') as {
-    server_id: string;
-    status: string;
-    attempts: number;
-  }[];
+  const results = parseResults(run.outputs);
   const byId = new Map(results.map((result) => [result.server_id, result]));
   const expectations: [string, boolean][] = [
     [

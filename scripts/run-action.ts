@@ -17,9 +17,28 @@ export interface ActionRun {
   durationMs: number;
 }
 
+/** One entry of the `results` output. */
+export interface ResultJson {
+  server_id: string;
+  status: string;
+  error: string | null;
+  error_details: Record<string, unknown> | null;
+  attempts: number;
+  duration_ms: number;
+  tools: string[] | null;
+  prompts: string[] | null;
+  ray_id: string | null;
+}
+
+export function parseResults(outputs: Record<string, string>): ResultJson[] {
+  return JSON.parse(outputs.results ?? '[]') as ResultJson[];
+}
+
 export interface RunActionOptions {
   /** Inputs by their action.yml names; an input left out is absent, as on a runner. */
   inputs?: Record<string, string>;
+  /** Node's arguments, to run something else the same way (default: the bundled action). */
+  argv?: readonly string[];
   /** Extra environment (CLOUDFLARE_* fallbacks, say); the run starts from a bare environment. */
   env?: Record<string, string>;
   /** Kills the action after this long (a safety net for tests, not a measure). */
@@ -61,18 +80,16 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
     env[inputVariable(name)] = value;
   const started = performance.now();
   try {
-    const { exitCode, stdout, stderr } = await spawnNode(
-      ACTION_ENTRY,
-      env,
-      options.killAfterMs ?? 60_000,
-    );
+    const argv = options.argv ?? [ACTION_ENTRY];
+    const { exitCode, stdout, stderr } = await spawnNode(argv, env, options.killAfterMs ?? 60_000);
+    const durationMs = performance.now() - started;
     return {
       exitCode,
       stdout,
       stderr,
       outputs: parseOutputFile(readFileSync(outputFile, 'utf8')),
       summary: readFileSync(summaryFile, 'utf8'),
-      durationMs: performance.now() - started,
+      durationMs,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -80,12 +97,12 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
 }
 
 function spawnNode(
-  entry: string,
+  argv: readonly string[],
   env: Record<string, string>,
   killAfterMs: number,
 ): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
