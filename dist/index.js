@@ -32166,6 +32166,7 @@ function nextStep(outcome, verdict, attempt, settings, clock) {
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
 async function callWithRetries(label, call, context) {
     const { settings, clock, deadlineMs } = context;
+    const timeout = `timeout-seconds (${formatSeconds(settings.timeoutMs)})`;
     let attempts = 0;
     let last;
     for (;;) {
@@ -32174,16 +32175,15 @@ async function callWithRetries(label, call, context) {
             ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
             : undefined;
         if (outcome === undefined) {
-            // Nothing was sent: the deadline came first, or the rate-limit pause outlasts it.
+            // Nothing was sent: the deadline came first, or a rate-limit pause outlasts it.
+            context.log(`${label}: not sent, ${timeout} ran out`);
             const verdict = last?.verdict ?? {
                 ok: false,
                 retryable: true,
                 message: 'not sent',
                 sync: {},
             };
-            const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) ran out`;
-            context.log(`${label}: not sent, ${reason}`);
-            return failed(verdict, attempts, last?.outcome, reason);
+            return failed(verdict, attempts, last?.outcome, `${timeout} ran out`);
         }
         attempts += 1;
         const verdict = classify(outcome);
@@ -32193,30 +32193,29 @@ async function callWithRetries(label, call, context) {
             random: context.random,
         });
         context.log(attemptLine(label, attempts, settings.maxAttempts, outcome, verdict, step));
+        if (verdict.ok)
+            return { verdict, attempts, outcome };
         last = { outcome, verdict };
         if (step.action === 'retry') {
             await clock.sleep(step.waitMs);
-            continue;
         }
-        if (verdict.ok)
-            return { verdict, attempts, outcome };
-        if (step.reason === 'attempts-exhausted') {
+        else if (step.reason === 'attempts-exhausted') {
             return failed(verdict, attempts, outcome, `max-attempts (${settings.maxAttempts}) used up`);
         }
-        if (step.reason === 'deadline') {
-            const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) would pass during the next wait`;
-            return failed(verdict, attempts, outcome, reason);
+        else if (step.reason === 'deadline') {
+            return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
         }
-        return { verdict, attempts, outcome, error: verdict.ok ? undefined : oneLine(verdict.message) };
+        else {
+            return { verdict, attempts, outcome, error: oneLine(verdict.message) };
+        }
     }
 }
 function failed(verdict, attempts, outcome, reason) {
-    const message = verdict.ok ? 'no result' : oneLine(verdict.message);
     return {
         verdict,
         attempts,
         ...(outcome === undefined ? {} : { outcome }),
-        error: `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
+        error: `${oneLine(verdict.message)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
     };
 }
 function attemptLine(label, attempt, maxAttempts, outcome, verdict, step) {

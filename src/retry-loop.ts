@@ -31,6 +31,8 @@ export interface CallResult {
   error?: string;
 }
 
+type Failure = Extract<Verdict, { ok: false }>;
+
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
 export async function callWithRetries(
   label: string,
@@ -38,8 +40,9 @@ export async function callWithRetries(
   context: RetryContext,
 ): Promise<CallResult> {
   const { settings, clock, deadlineMs } = context;
+  const timeout = `timeout-seconds (${formatSeconds(settings.timeoutMs)})`;
   let attempts = 0;
-  let last: { outcome: HttpOutcome; verdict: Verdict } | undefined;
+  let last: { outcome: HttpOutcome; verdict: Failure } | undefined;
   for (;;) {
     const remainingMs = deadlineMs - clock.now();
     const outcome =
@@ -47,16 +50,15 @@ export async function callWithRetries(
         ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
         : undefined;
     if (outcome === undefined) {
-      // Nothing was sent: the deadline came first, or the rate-limit pause outlasts it.
+      // Nothing was sent: the deadline came first, or a rate-limit pause outlasts it.
+      context.log(`${label}: not sent, ${timeout} ran out`);
       const verdict = last?.verdict ?? {
         ok: false,
         retryable: true,
         message: 'not sent',
         sync: {},
       };
-      const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) ran out`;
-      context.log(`${label}: not sent, ${reason}`);
-      return failed(verdict, attempts, last?.outcome, reason);
+      return failed(verdict, attempts, last?.outcome, `${timeout} ran out`);
     }
     attempts += 1;
     const verdict = classify(outcome);
@@ -66,35 +68,31 @@ export async function callWithRetries(
       random: context.random,
     });
     context.log(attemptLine(label, attempts, settings.maxAttempts, outcome, verdict, step));
+    if (verdict.ok) return { verdict, attempts, outcome };
     last = { outcome, verdict };
     if (step.action === 'retry') {
       await clock.sleep(step.waitMs);
-      continue;
-    }
-    if (verdict.ok) return { verdict, attempts, outcome };
-    if (step.reason === 'attempts-exhausted') {
+    } else if (step.reason === 'attempts-exhausted') {
       return failed(verdict, attempts, outcome, `max-attempts (${settings.maxAttempts}) used up`);
+    } else if (step.reason === 'deadline') {
+      return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
+    } else {
+      return { verdict, attempts, outcome, error: oneLine(verdict.message) };
     }
-    if (step.reason === 'deadline') {
-      const reason = `timeout-seconds (${formatSeconds(settings.timeoutMs)}) would pass during the next wait`;
-      return failed(verdict, attempts, outcome, reason);
-    }
-    return { verdict, attempts, outcome, error: verdict.ok ? undefined : oneLine(verdict.message) };
   }
 }
 
 function failed(
-  verdict: Verdict,
+  verdict: Failure,
   attempts: number,
   outcome: HttpOutcome | undefined,
   reason: string,
 ): CallResult {
-  const message = verdict.ok ? 'no result' : oneLine(verdict.message);
   return {
     verdict,
     attempts,
     ...(outcome === undefined ? {} : { outcome }),
-    error: `${message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
+    error: `${oneLine(verdict.message)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
   };
 }
 
