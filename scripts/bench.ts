@@ -16,6 +16,7 @@ import {
   DEMO_ACCOUNT_ID,
   DEMO_TOKEN,
   FakeCloudflareApi,
+  peakConcurrentSyncs,
   type FakeApiOptions,
   type FakeServer,
   type RecordedRequest,
@@ -209,24 +210,6 @@ function verifySyncLog(
   check(failed.length === 0, `${label}: ${failed.length} request(s) answered neither 200 nor 429`);
 }
 
-/** Most syncs in progress at once, taking each sync as [arrival, arrival + syncDelayMs). */
-function peakConcurrentSyncs(requests: readonly RecordedRequest[], syncDelayMs: number): number {
-  const events = requests
-    .filter((r) => r.kind === 'sync')
-    .flatMap((r) => [
-      { at: r.at, delta: 1 },
-      { at: r.at + syncDelayMs, delta: -1 },
-    ])
-    .sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let now = 0;
-  let peak = 0;
-  for (const event of events) {
-    now += event.delta;
-    peak = Math.max(peak, now);
-  }
-  return peak;
-}
-
 async function guard(
   figures: string[],
   target: string,
@@ -293,7 +276,7 @@ async function fleetThroughput(cold: number): Promise<void> {
       verifyRun(label, run, ids, count);
       const seen = api.requests.slice(before);
       verifySyncLog(label, seen, ids);
-      const peak = peakConcurrentSyncs(seen, delay);
+      const peak = peakConcurrentSyncs(seen);
       check(
         peak <= concurrency,
         `${label}: ${peak} syncs at once, more than concurrency ${concurrency}`,

@@ -75,6 +75,13 @@ export interface RecordedRequest {
   serverId?: string;
   /** HTTP status answered, once answered. */
   status?: number;
+  /** For a sync: how many syncs the fake was handling when it arrived, itself included. */
+  syncsInFlight?: number;
+}
+
+/** The most syncs the fake handled at once, among these requests. */
+export function peakConcurrentSyncs(requests: readonly RecordedRequest[]): number {
+  return Math.max(0, ...requests.map((request) => request.syncsInFlight ?? 0));
 }
 
 const API_PREFIX = '/client/v4';
@@ -127,6 +134,7 @@ export class FakeCloudflareApi {
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: Server | undefined;
+  private syncsInFlight = 0;
   private windowStart = 0;
   private windowCount = 0;
   private blockedUntil = 0;
@@ -196,6 +204,11 @@ export class FakeCloudflareApi {
     this.requests.push(recorded);
     request.resume();
     const route = this.route(recorded);
+    if (recorded.kind === 'sync') {
+      this.syncsInFlight += 1;
+      recorded.syncsInFlight = this.syncsInFlight;
+      response.on('close', () => (this.syncsInFlight -= 1));
+    }
     const reply =
       this.options.intercept?.(recorded) ??
       this.rateLimited() ??

@@ -1,18 +1,22 @@
 // Tools and prompts after the sync: one read for a single server, list pages (never per-server
 // reads) for several; a failed read is only a warning; expected-tools is checked per server.
 import { describe, expect, it } from '@jest/globals';
-import { apiError, type FakeServer } from '../../scripts/fake-cloudflare-api.js';
+import {
+  apiError,
+  type FakeServer,
+  type RecordedRequest,
+  type ScriptedReply,
+} from '../../scripts/fake-cloudflare-api.js';
 import {
   SERVERS_PATH,
   annotations,
   ofKind,
   pageOf,
+  replyTo,
   resultsOf,
   runAgainst,
-  useFakes,
-} from '../support/fleet-helpers.js';
-
-const startFake = useFakes();
+  startFake,
+} from '../support/harness.js';
 
 /** Six servers, each with its own tools and prompts, and a tool they all share. */
 const ACCOUNT: FakeServer[] = Array.from({ length: 6 }, (_, i) => ({
@@ -20,6 +24,34 @@ const ACCOUNT: FakeServer[] = Array.from({ length: 6 }, (_, i) => ({
   tools: [`tool_${i + 1}a`, `tool_${i + 1}b`, 'health'],
   prompts: [`prompt_${i + 1}`],
 }));
+
+/**
+ * Syncs `ids` while every `kind` request (the list, or the read of one server) is answered with
+ * `failure`, and asserts that the step passes as ready with null tools and prompts and just
+ * `warning` to say why.
+ */
+async function expectToolsUnread(
+  kind: RecordedRequest['kind'],
+  failure: ScriptedReply,
+  ids: string[],
+  warning: string,
+): Promise<void> {
+  const fake = await startFake({ servers: ACCOUNT, intercept: replyTo(kind, failure) });
+
+  const run = await runAgainst(fake, { 'server-id': ids.join(',') });
+
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs).toMatchObject({
+    status: 'ready',
+    error: '',
+    retryable: '',
+    attempts: String(ids.length),
+  });
+  expect(annotations(run, 'warning')).toEqual([warning]);
+  expect(resultsOf(run).map(({ status, tools, prompts }) => ({ status, tools, prompts }))).toEqual(
+    ids.map(() => ({ status: 'ready', tools: null, prompts: null })),
+  );
+}
 
 describe('tools and prompts of several servers', () => {
   it.each([
@@ -49,23 +81,12 @@ describe('tools and prompts of several servers', () => {
   );
 
   it('are a warning, not a failure, when the list cannot be read', async () => {
-    const fake = await startFake({
-      servers: ACCOUNT,
-      intercept: (request) =>
-        request.kind === 'list' ? apiError(403, 10000, 'Authentication error') : undefined,
-    });
-
-    const run = await runAgainst(fake, { 'server-id': 'mcp-1,mcp-2' });
-
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ status: 'ready', error: '', attempts: '2' });
-    expect(annotations(run, 'warning')).toEqual([
+    await expectToolsUnread(
+      'list',
+      apiError(403, 10000, 'Authentication error'),
+      ['mcp-1', 'mcp-2'],
       '::warning::tools and prompts not read: could not list MCP servers (page 1): HTTP 403: Authentication error (10000)',
-    ]);
-    expect(resultsOf(run).map((result) => [result.tools, result.prompts])).toEqual([
-      [null, null],
-      [null, null],
-    ]);
+    );
   });
 });
 
@@ -87,20 +108,12 @@ describe('tools and prompts of a single server', () => {
   });
 
   it('are a warning, not a failure, when the read fails', async () => {
-    const fake = await startFake({
-      servers: ACCOUNT,
-      intercept: (request) =>
-        request.kind === 'read' ? apiError(404, 1003, 'MCP server vanished') : undefined,
-    });
-
-    const run = await runAgainst(fake, { 'server-id': 'mcp-1' });
-
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs).toMatchObject({ status: 'ready', error: '', retryable: '', attempts: '1' });
-    expect(annotations(run, 'warning')).toEqual([
+    await expectToolsUnread(
+      'read',
+      apiError(404, 1003, 'MCP server vanished'),
+      ['mcp-1'],
       '::warning::tools and prompts of mcp-1 not read: HTTP 404: MCP server vanished (1003)',
-    ]);
-    expect(resultsOf(run)[0]).toMatchObject({ status: 'ready', tools: null, prompts: null });
+    );
   });
 });
 
@@ -160,8 +173,7 @@ describe('expected-tools', () => {
   it('fails every server when the tools could not be read', async () => {
     const fake = await startFake({
       servers: ACCOUNT,
-      intercept: (request) =>
-        request.kind === 'list' ? apiError(500, 1000, 'list unavailable') : undefined,
+      intercept: replyTo('list', apiError(500, 1000, 'list unavailable')),
     });
 
     const run = await runAgainst(fake, {

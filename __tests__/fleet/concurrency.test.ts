@@ -3,23 +3,21 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   apiError,
+  peakConcurrentSyncs,
   upstreamFailure,
   type FakeCloudflareApi,
 } from '../../scripts/fake-cloudflare-api.js';
 import type { ActionRun } from '../../scripts/run-action.js';
 import {
   annotations,
+  expectEachSyncedOnce,
   logLines,
-  maxInFlight,
-  ofKind,
   resultsOf,
   runAgainst,
   serverIds,
+  startFake,
   syncCounts,
-  useFakes,
-} from '../support/fleet-helpers.js';
-
-const startFake = useFakes();
+} from '../support/harness.js';
 
 describe('concurrency', () => {
   const SYNC_MS = 120;
@@ -33,9 +31,8 @@ describe('concurrency', () => {
       concurrency: String(concurrency),
     });
 
-    expect(run.exitCode).toBe(0);
-    expect(maxInFlight(ofKind(fake, 'sync'), SYNC_MS)).toBe(concurrency);
-    expect(Object.keys(syncCounts(fake))).toHaveLength(ids.length);
+    expectEachSyncedOnce(fake, run, ids);
+    expect(peakConcurrentSyncs(fake.syncs())).toBe(concurrency);
   });
 });
 
@@ -73,7 +70,7 @@ describe("one server's failure", () => {
     });
     // The healthy servers were synced after the first failure, not abandoned because of it.
     const firstFailure = fake.requests.findIndex((request) => request.serverId === 'broken');
-    const healthySyncs = ofKind(fake, 'sync').filter((r) => healthy.includes(r.serverId ?? ''));
+    const healthySyncs = fake.syncs().filter((r) => healthy.includes(r.serverId ?? ''));
     expect(healthySyncs.every((request) => fake.requests.indexOf(request) > firstFailure)).toBe(
       true,
     );
@@ -128,13 +125,13 @@ describe('the shared 429 pause', () => {
     expect(run.exitCode).toBe(0);
     expect(Object.keys(syncCounts(fake)).sort()).toEqual(ids);
     expect(resultsOf(run).every((result) => result.status === 'ready')).toBe(true);
-    expect(run.outputs.attempts).toBe(String(ofKind(fake, 'sync').length));
+    expect(run.outputs.attempts).toBe(String(fake.syncs().length));
   });
 
-  it('resumes within the quota it learned (Ratelimit-Policy q=3): 3 requests, then a wait', () => {
-    // Every response carried `Ratelimit-Policy: "default";q=3;w=1`. A fourth request right after
-    // the pause lands in the same fresh window of three and earns another 429 and penalty. (The
-    // next window cannot be timed to the millisecond from whole-second headers: 900 ms of it.)
+  it('resumes within the fresh window: one probe, then the 2 it reports left, then a wait', () => {
+    // The window holds three. After the pause a single probe learns what is left; a fourth
+    // request in the same window would earn another 429 and penalty. (The next window cannot be
+    // timed to the millisecond from whole-second headers: 900 ms of it.)
     const first429 = fake.requests.findIndex((request) => request.status === 429);
     const resumed = fake.requests.slice(first429 + 1);
     const start = resumed[0]?.at ?? 0;

@@ -1,10 +1,10 @@
 // What a run over several servers reports: the worst status, one error line per failed server,
 // the per-server results, annotations, and the job summary's table.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  FakeCloudflareApi,
   apiError,
   upstreamFailure,
+  type FakeCloudflareApi,
   type FakeServer,
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
@@ -12,21 +12,18 @@ import type { ActionRun } from '../../scripts/run-action.js';
 import {
   TIME_CELL,
   annotations,
-  ofKind,
   resultsOf,
   runAgainst,
+  startFake,
   summaryRows,
-  syncedAs,
-  useFakes,
-} from '../support/fleet-helpers.js';
-
-const startFake = useFakes();
+  synced,
+} from '../support/harness.js';
 
 describe('status: the worst of the servers (error > stale > waiting > ready)', () => {
   const replyFor: Record<string, ScriptedReply> = {
-    ready: syncedAs('ready'),
-    waiting: syncedAs('waiting'),
-    stale: syncedAs('stale'),
+    ready: synced('ready'),
+    waiting: synced('waiting'),
+    stale: synced('stale'),
     error: upstreamFailure('upstream down', { retryable: false }),
   };
 
@@ -86,14 +83,13 @@ describe('a fleet with failures', () => {
     { id: 'auth-e', syncReplies: [apiError(403, 10000, 'Authentication error')] },
   ];
   const ids = servers.map((server) => server.id);
-  const fake = new FakeCloudflareApi({ servers });
+  let fake: FakeCloudflareApi;
   let run: ActionRun;
 
   beforeAll(async () => {
-    await fake.start();
+    fake = await startFake({ servers });
     run = await runAgainst(fake, { 'server-id': ids.join(','), 'max-attempts': '3' });
   });
-  afterAll(() => fake.stop());
 
   it('fails the step, with status error', () => {
     expect(run.exitCode).toBe(1);
@@ -115,7 +111,7 @@ describe('a fleet with failures', () => {
 
   it('counts every sync request of every server in attempts', () => {
     expect(run.outputs.attempts).toBe('8');
-    expect(ofKind(fake, 'sync')).toHaveLength(8);
+    expect(fake.syncs()).toHaveLength(8);
   });
 
   it('has one result per server, in order, with tools and prompts of the synced ones', () => {

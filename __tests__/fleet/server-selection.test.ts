@@ -5,16 +5,13 @@ import type { FakeApiOptions } from '../../scripts/fake-cloudflare-api.js';
 import {
   SERVERS_PATH,
   annotations,
+  expectEachSyncedOnce,
   logLines,
   ofKind,
-  resultsOf,
   runAgainst,
   serverIds,
-  syncCounts,
-  useFakes,
-} from '../support/fleet-helpers.js';
-
-const startFake = useFakes();
+  startFake,
+} from '../support/harness.js';
 
 describe('server-id as a list', () => {
   const ids = ['alpha', 'beta', 'gamma'];
@@ -30,11 +27,7 @@ describe('server-id as a list', () => {
 
     const run = await runAgainst(fake, { 'server-id': serverId });
 
-    expect(run.exitCode).toBe(0);
-    expect(syncCounts(fake)).toEqual({ alpha: 1, beta: 1, gamma: 1 });
-    expect(resultsOf(run).map((result) => result.server_id)).toEqual(ids);
-    expect(run.outputs.attempts).toBe('3');
-    expect(run.outputs.status).toBe('ready');
+    expectEachSyncedOnce(fake, run, ids);
   });
 });
 
@@ -67,7 +60,8 @@ describe('server-id: *', () => {
 
     const run = await runAgainst(fake, { 'server-id': '*', concurrency: '16' });
 
-    expect(run.exitCode).toBe(0);
+    // Every server synced exactly once, reported in list order.
+    expectEachSyncedOnce(fake, run, ids);
     // Discovery: pages 1..N, in order, before the first sync.
     const firstSync = fake.requests.findIndex((request) => request.kind === 'sync');
     const discovery = fake.requests.slice(0, firstSync);
@@ -75,10 +69,6 @@ describe('server-id: *', () => {
       Array.from({ length: discoveryPages }, (_, i) => `GET ${SERVERS_PATH}${listQuery(i + 1)}`),
     );
     expect(logLines(run)).toContain(`found ${count} MCP server(s) in the account`);
-    // Every server synced exactly once, reported in list order.
-    expect(syncCounts(fake)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
-    expect(resultsOf(run).map((result) => result.server_id)).toEqual(ids);
-    expect(run.outputs.attempts).toBe(String(count));
     // Afterwards the tools are read from the list again, up to the page holding the last server.
     const pageSize = options.pageSize ?? 100;
     expect(ofKind(fake, 'list')).toHaveLength(discoveryPages + Math.ceil(count / pageSize));

@@ -2,43 +2,17 @@
 // command was smuggled into the log, the outputs keep their shapes, the job summary holds only the
 // action's own markup, and every request stayed inside the MCP servers path of the account.
 import { expect } from '@jest/globals';
-import type { FakeCloudflareApi, RecordedRequest } from '../../scripts/fake-cloudflare-api.js';
+import type { RecordedRequest } from '../../scripts/fake-cloudflare-api.js';
 import type { ActionRun } from '../../scripts/run-action.js';
-import { SERVERS_PATH, annotationMessage, decodeEntities } from '../support/fleet-helpers.js';
+import {
+  SECRETS,
+  SERVERS_PATH,
+  annotationMessage,
+  expectNoCredentialLeak,
+} from '../support/harness.js';
 
-/** Credentials that are easy to spot if they leak. */
-export const SECRET_TOKEN = 'cfut_HOSTILE_SECRET_5c81d0';
-export const SECRET_KEY = 'gkey_HOSTILE_SECRET_2f9b63';
-export const EMAIL = 'hostile-ci@example.com';
-const SECRETS = [SECRET_TOKEN, SECRET_KEY];
-
-/**
- * No credential anywhere the user can read, except on a stdout line that is exactly
- * `::add-mask::<secret>` (the runner swallows it). The summary is also checked with its HTML
- * entities decoded: `cfut&#95;…` renders as the token, and the runner's masking would miss it.
- * Failures show the secret redacted, so the assertion itself never prints one.
- */
-export function expectNoCredentialLeak(run: ActionRun): void {
-  const redact = (text: string): string =>
-    SECRETS.reduce((out, secret, i) => out.split(secret).join(`<secret #${i}>`), text);
-  const leaks: string[] = [];
-  const check = (where: string, text: string): void => {
-    if (SECRETS.some((secret) => text.includes(secret))) leaks.push(`${where}: ${redact(text)}`);
-  };
-  // `Bearer <token>` is how a pasted token arrives: masking that form as well is fine.
-  const maskLines = SECRETS.flatMap((secret) => [secret, `Bearer ${secret}`]).map(
-    (value) => `::add-mask::${value}`,
-  );
-  run.stdout.split('\n').forEach((line, i) => {
-    if (maskLines.includes(line)) return;
-    check(`stdout line ${i + 1}`, line);
-  });
-  check('stderr', run.stderr);
-  for (const [name, value] of Object.entries(run.outputs)) check(`output ${name}`, value);
-  check('summary', run.summary);
-  check('summary as rendered', decodeEntities(run.summary));
-  expect(leaks).toEqual([]);
-}
+/** `::add-mask::` values a run may print besides the credentials: a pasted `Bearer <token>`. */
+const ALSO_MASKED = SECRETS.map((secret) => `Bearer ${secret}`);
 
 // Every line the action itself writes to stdout starts like one of these. Anything else at the
 // start of a line came from somewhere else.
@@ -168,9 +142,15 @@ export function isOneSegment(segment: string): boolean {
   return dots !== '.' && dots !== '..';
 }
 
-/** All of the above, for one run against `fake`. */
-export function expectContained(run: ActionRun, fake: FakeCloudflareApi): void {
-  expectNoCredentialLeak(run);
+/**
+ * All of the above, for one run and the requests it made (a fake holds them): no credential
+ * anywhere the user can read (harness.ts), no injection, every request inside the servers path.
+ */
+export function expectContained(
+  run: ActionRun,
+  api: { readonly requests: readonly RecordedRequest[] },
+): void {
+  expectNoCredentialLeak(run, ALSO_MASKED);
   expectNoInjection(run);
-  expectRequestsInside(fake.requests);
+  expectRequestsInside(api.requests);
 }

@@ -13,37 +13,30 @@ import {
   type RecordedRequest,
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
-import { runAction, type ActionRun } from '../../scripts/run-action.js';
+import type { ActionRun } from '../../scripts/run-action.js';
 import {
-  ACCOUNT_ID,
+  API_KEY,
+  EMAIL,
   SERVERS_PATH,
+  TOKEN,
   annotations,
   envelope,
   listPage,
   logLines,
   pageOf,
+  replyTo,
   resultsOf,
   runAgainst,
-  useFakes,
-} from '../support/fleet-helpers.js';
-import {
-  EMAIL,
-  SECRET_KEY,
-  SECRET_TOKEN,
-  expectContained,
-  expectNoCredentialLeak,
-  expectNoInjection,
-  expectRequestsInside,
-} from './escape-checks.js';
-
-const startFake = useFakes();
+  startFake,
+  synced,
+} from '../support/harness.js';
+import { expectContained } from './escape-checks.js';
 
 /** The server every case syncs unless it says otherwise. */
 const SERVER: FakeServer = { id: 'srv', tools: ['search'], prompts: [] };
 
-/** Inputs of every case: the hostile token, two attempts, waits of milliseconds. */
+/** Inputs of every case on top of the base inputs (TOKEN among them): two attempts. */
 const CASE_INPUTS = {
-  'api-token': SECRET_TOKEN,
   'server-id': SERVER.id,
   'max-attempts': '2',
   'request-timeout-seconds': '2',
@@ -368,20 +361,20 @@ function endlessPages(perPage: number): (request: RecordedRequest) => ScriptedRe
   };
 }
 
+/** A list of `first` on page 1, then an empty page. */
+const firstPageOnly =
+  (first: ScriptedReply) =>
+  (request: RecordedRequest): ScriptedReply | undefined =>
+    request.kind === 'list' ? (pageOf(request) === 1 ? first : listPage([])) : undefined;
+
 /** Syncs of servers the fake does not hold: answered ready. */
-const readyForAnyone = (request: RecordedRequest): ScriptedReply | undefined =>
-  request.kind === 'sync' ? { status: 200, body: envelope({ status: 'ready' }) } : undefined;
+const readyForAnyone = replyTo('sync', synced());
 
 const listCases: FaultCase[] = [
   {
     name: 'a list of hostile and invalid ids: valid ones synced once, each in one segment',
     servers: HOSTILE_IDS.map((id) => ({ id })),
-    intercept: (request) =>
-      request.kind === 'list'
-        ? pageOf(request) === 1
-          ? hostileListPage
-          : listPage([])
-        : undefined,
+    intercept: firstPageOnly(hostileListPage),
     inputs: { 'server-id': '*' },
     // pages 1 and 2 (empty), five syncs, then page 1 again for the tools
     expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 5, requests: 8 },
@@ -436,18 +429,17 @@ const listCases: FaultCase[] = [
   {
     name: 'a list that repeats the same page forever',
     servers: [{ id: 'a' }, { id: 'b' }],
-    intercept: (request) =>
-      request.kind === 'list'
-        ? listPage([{ id: 'a' }, { id: 'b' }], { per_page: 2, total_count: 1e6, total_pages: 5e5 })
-        : undefined,
+    intercept: replyTo(
+      'list',
+      listPage([{ id: 'a' }, { id: 'b' }], { per_page: 2, total_count: 1e6, total_pages: 5e5 }),
+    ),
     inputs: { 'server-id': '*' },
     // page 1, page 2 (nothing new: stop), two syncs, page 1 for the tools
     expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 2, requests: 5 },
   },
   {
     name: 'a list whose result is not a list',
-    intercept: (request) =>
-      request.kind === 'list' ? { status: 200, body: envelope({ id: 'srv' }) } : undefined,
+    intercept: replyTo('list', { status: 200, body: envelope({ id: 'srv' }) }),
     inputs: { 'server-id': '*' },
     expected: {
       exitCode: 1,
@@ -640,8 +632,8 @@ const statusCases: FaultCase[] = [
 // Credentials: legacy auth, the API echoing them, input errors
 
 const legacyAuth: Pick<FaultCase, 'fake' | 'inputs'> = {
-  fake: { email: EMAIL, key: SECRET_KEY },
-  inputs: { 'api-token': '', 'api-email': EMAIL, 'api-key': SECRET_KEY },
+  fake: { email: EMAIL, key: API_KEY },
+  inputs: { 'api-token': '', 'api-email': EMAIL, 'api-key': API_KEY },
 };
 
 const credentialCases: FaultCase[] = [
@@ -650,15 +642,15 @@ const credentialCases: FaultCase[] = [
     ...legacyAuth,
     expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
     also: (run, requests) => {
-      expect(logLines(run)).toContain(`::add-mask::${SECRET_KEY}`);
-      expect(requests.every((r) => r.headers['x-auth-key'] === SECRET_KEY)).toBe(true);
+      expect(logLines(run)).toContain(`::add-mask::${API_KEY}`);
+      expect(requests.every((r) => r.headers['x-auth-key'] === API_KEY)).toBe(true);
       expect(requests.every((r) => r.headers.authorization === undefined)).toBe(true);
     },
   },
   {
     name: 'legacy auth, the API echoes the key in its error',
     ...legacyAuth,
-    sync: [apiError(403, 10000, `Authentication error: key ${SECRET_KEY} for ${EMAIL} refused`)],
+    sync: [apiError(403, 10000, `Authentication error: key ${API_KEY} for ${EMAIL} refused`)],
     expected: {
       exitCode: 1,
       status: 'error',
@@ -670,7 +662,7 @@ const credentialCases: FaultCase[] = [
   },
   {
     name: 'the API echoes the token in errors[].message',
-    sync: [apiError(403, 10000, `Authentication error: token ${SECRET_TOKEN} is not valid`)],
+    sync: [apiError(403, 10000, `Authentication error: token ${TOKEN} is not valid`)],
     expected: {
       exitCode: 1,
       status: 'error',
@@ -682,9 +674,7 @@ const credentialCases: FaultCase[] = [
   },
   {
     name: 'the upstream echoes the bearer header in result.error',
-    sync: [
-      upstreamFailure(`upstream got Authorization: Bearer ${SECRET_TOKEN}`, { retryable: false }),
-    ],
+    sync: [upstreamFailure(`upstream got Authorization: Bearer ${TOKEN}`, { retryable: false })],
     expected: {
       exitCode: 1,
       status: 'error',
@@ -696,7 +686,7 @@ const credentialCases: FaultCase[] = [
   },
   {
     name: 'the token with a pasted "Bearer " prefix, synced',
-    inputs: { 'api-token': `Bearer ${SECRET_TOKEN}` },
+    inputs: { 'api-token': `Bearer ${TOKEN}` },
     expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
   },
   {
@@ -713,7 +703,7 @@ const credentialCases: FaultCase[] = [
   },
   {
     name: 'an input error: the token pasted into api-base-url as well',
-    inputs: { 'api-base-url': SECRET_TOKEN },
+    inputs: { 'api-base-url': TOKEN },
     expected: {
       exitCode: 1,
       status: 'error',
@@ -726,7 +716,7 @@ const credentialCases: FaultCase[] = [
   {
     name: 'an input error: the key pasted into max-attempts, with legacy auth',
     ...legacyAuth,
-    inputs: { ...legacyAuth.inputs, 'max-attempts': SECRET_KEY },
+    inputs: { ...legacyAuth.inputs, 'max-attempts': API_KEY },
     expected: {
       exitCode: 1,
       status: 'error',
@@ -757,11 +747,11 @@ describe('fault matrix', () => {
     ...credentialCases,
   ])('$name', async (fault) => {
     // The redirect target lives on another port, that is another origin.
-    const elsewhere = await startFake({ token: SECRET_TOKEN, servers: [SERVER] });
+    const elsewhere = await startFake({ servers: [SERVER] });
     const context: Context = { elsewhere: elsewhere.baseUrl };
     const server: FakeServer = { ...SERVER, syncReplies: [...(fault.sync ?? [])] };
     const fake = await startFake({
-      token: SECRET_TOKEN,
+      token: TOKEN,
       ...fault.fake,
       servers: fault.servers ?? [server],
       ...(fault.intercept === undefined
@@ -830,16 +820,7 @@ describe('a 200 body that never ends', () => {
   });
 
   it('is cut off at the cap, and the run ends cleanly', async () => {
-    const run = await runAction({
-      inputs: {
-        ...CASE_INPUTS,
-        'account-id': ACCOUNT_ID,
-        'api-base-url': baseUrl,
-        'base-delay-seconds': '0.01',
-        'max-delay-seconds': '0.05',
-        'request-timeout-seconds': '20',
-      },
-    });
+    const run = await runAgainst(baseUrl, { ...CASE_INPUTS, 'request-timeout-seconds': '20' });
 
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({
@@ -852,24 +833,18 @@ describe('a 200 body that never ends', () => {
     expect(requests).toHaveLength(2);
     // The action hung up on each stream long before the server's own limit.
     expect(streams.map((stream) => stream.clientClosed)).toEqual([true, true]);
-    expectRequestsInside(requests);
-    expectNoCredentialLeak(run);
-    expectNoInjection(run);
+    expectContained(run, { requests });
   });
 });
 
 // Ids from the list endpoint the action cannot encode or show safely.
 describe('list ids the action must not choke on', () => {
   /** A list of `ids` on page 1, then an empty page. */
-  const listing = (ids: string[]) => (request: RecordedRequest) =>
-    request.kind === 'list'
-      ? listPage(pageOf(request) === 1 ? ids.map((id) => ({ id })) : [])
-      : undefined;
+  const listing = (ids: string[]) => firstPageOnly(listPage(ids.map((id) => ({ id }))));
 
   it('an id with a lone surrogate is dropped; the other servers are synced and reported', async () => {
     const good = ['good-1', 'good-2', 'good-3'];
     const fake = await startFake({
-      token: SECRET_TOKEN,
       servers: good.map((id) => ({ id })),
       intercept: listing(['good-1', 'bad-\ud800', 'good-2', 'good-3']),
     });
@@ -885,7 +860,6 @@ describe('list ids the action must not choke on', () => {
 
   it('invalid entries are warned about once, though the list is read twice', async () => {
     const fake = await startFake({
-      token: SECRET_TOKEN,
       servers: [{ id: 'a' }, { id: 'b' }],
       intercept: listing(['a', 'b', 'not valid']),
     });
@@ -900,7 +874,6 @@ describe('list ids the action must not choke on', () => {
 
   it('an id with bidi overrides never reaches the log as it is', async () => {
     const fake = await startFake({
-      token: SECRET_TOKEN,
       servers: [{ id: 'good-1' }, { id: 'invoice\u202etxt.exe' }],
       intercept: listing(['good-1', 'invoice\u202etxt.exe']),
     });

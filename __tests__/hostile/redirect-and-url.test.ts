@@ -7,12 +7,11 @@ import {
   SERVERS_PATH,
   annotations,
   envelope,
+  ofKind,
   runAgainst,
-  useFakes,
-} from '../support/fleet-helpers.js';
+  startFake,
+} from '../support/harness.js';
 import { expectContained, expectRequestsInside } from './escape-checks.js';
-
-const startFake = useFakes();
 
 /** The port a fake listens on. */
 const portOf = (baseUrl: string): string => new URL(baseUrl).port;
@@ -191,7 +190,7 @@ describe('a redirect to another origin', () => {
     expect(run.exitCode).toBe(exitCode);
     check(run);
     expect(elsewhere.requests).toEqual([]);
-    expect(fake.requests.filter((request) => request.kind === kind)).toHaveLength(1);
+    expect(ofKind(fake, kind)).toHaveLength(1);
     expectContained(run, fake);
   });
 });

@@ -8,35 +8,38 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { apiError, type FakeCloudflareApi } from '../../scripts/fake-cloudflare-api.js';
-import { parseOutputFile } from '../../scripts/run-action.js';
+import { inputVariable, parseOutputFile } from '../../scripts/run-action.js';
 import type { Clock } from '../../src/clock.js';
 import { run } from '../../src/main.js';
 import {
-  ACCOUNT_ID,
   API_KEY,
   EMAIL,
-  PROMPTS,
-  RAY_ID,
   SECRETS,
   SERVER_ERROR_PREFIX,
   SERVER_ID,
   SYNC_PATH,
   TIME_CELL,
   TOKEN,
-  TOOLS,
   annotations,
   attemptLines,
   credentialHeaders,
-  decodeHtml,
   expectNoCredentialLeak,
   masks,
-  onlyResult,
+  oneServerInputs,
   serverRow,
-  startFake,
-  stopFakes,
+  startOneServerFake,
   synced,
+  unavailable,
+  type Inputs,
   type Observed,
-} from '../support/single-harness.js';
+} from '../support/harness.js';
+import {
+  INPUT_ERROR_CASES,
+  PASTED_TOKEN,
+  expectInputError,
+  expectSyncedAtOnce,
+  type OneServerRun,
+} from '../support/one-server-checks.js';
 
 // @actions/core's job summary remembers the first GITHUB_STEP_SUMMARY path it sees, so every test
 // uses the same file (emptied before each) and a fresh GITHUB_OUTPUT file.
@@ -65,7 +68,7 @@ beforeEach(() => {
   });
 });
 
-afterEach(async () => {
+afterEach(() => {
   jest.restoreAllMocks();
   for (const name of Object.keys(process.env)) {
     if (!(name in savedEnv)) delete process.env[name];
@@ -73,53 +76,40 @@ afterEach(async () => {
   Object.assign(process.env, savedEnv);
   // core.setFailed sets it; left at 1, it would fail the whole jest run.
   process.exitCode = undefined;
-  await stopFakes();
 });
 
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
-interface InProcessRun extends Observed {
-  exitCode: number | string | undefined;
-}
-
 interface RunOptions {
-  /** Inputs on top of the defaults; `undefined` leaves a default input out. */
-  inputs?: Record<string, string | undefined>;
+  /** Inputs on top of oneServerInputs; `undefined` leaves a default input out. */
+  inputs?: Inputs;
   env?: Record<string, string>;
   clock?: Clock;
   random?: () => number;
-  maskable?: readonly string[];
+  /** `::add-mask::` values the run may print besides SECRETS. */
+  alsoMasked?: readonly string[];
 }
 
 /**
- * Runs the action in-process against `fake` with a token, the fake account, SERVER_ID, 3 attempts
- * and a 0.05 s base delay, then checks that no credential leaked.
+ * Runs the action in-process against `fake` with oneServerInputs, then checks that no credential
+ * leaked. The exit code is the one the process would end with.
  */
 async function runInProcess(
   fake: FakeCloudflareApi,
-  { inputs = {}, env = {}, clock, random = () => 0.5, maskable = SECRETS }: RunOptions = {},
-): Promise<InProcessRun> {
-  const merged: Record<string, string | undefined> = {
-    'api-token': TOKEN,
-    'account-id': ACCOUNT_ID,
-    'server-id': SERVER_ID,
-    'api-base-url': fake.baseUrl,
-    'base-delay-seconds': '0.05',
-    'max-attempts': '3',
-    ...inputs,
-  };
-  for (const [name, value] of Object.entries(merged)) {
-    if (value !== undefined) process.env[`INPUT_${name.toUpperCase()}`] = value;
+  { inputs = {}, env = {}, clock, random = () => 0.5, alsoMasked = [] }: RunOptions = {},
+): Promise<OneServerRun> {
+  for (const [name, value] of Object.entries(oneServerInputs(fake, inputs))) {
+    process.env[inputVariable(name)] = value;
   }
   Object.assign(process.env, env);
   await run({ random, ...(clock === undefined ? {} : { clock }) });
-  const observed: InProcessRun = {
-    exitCode: process.exitCode,
+  const observed: OneServerRun = {
+    exitCode: process.exitCode === undefined ? 0 : Number(process.exitCode),
     stdout,
     outputs: parseOutputFile(readFileSync(process.env.GITHUB_OUTPUT ?? '', 'utf8')),
     summary: readFileSync(summaryFile, 'utf8'),
   };
-  expectNoCredentialLeak(observed, maskable);
+  expectNoCredentialLeak(observed, alsoMasked);
   return observed;
 }
 
@@ -140,52 +130,18 @@ function virtualClock(): { clock: Clock; sleeps: number[] } {
   };
 }
 
-const unavailable = (headers?: Record<string, string>) =>
-  apiError(503, 10_503, 'Service temporarily unavailable', headers);
-
 describe('run() in-process', () => {
   it('syncs one server: outputs, results, the attempt line, masking and the job summary', async () => {
-    const fake = await startFake({ syncReplies: [synced('ready')] });
+    const fake = await startOneServerFake({ syncReplies: [synced('ready')] });
     const result = await runInProcess(fake);
 
-    expect(result.exitCode).not.toBe(1);
-    expect(result.outputs).toMatchObject({
-      status: 'ready',
-      error: '',
-      'error-details': '',
-      retryable: '',
-      attempts: '1',
-    });
-    expect(onlyResult(result.outputs)).toEqual({
-      server_id: SERVER_ID,
-      status: 'ready',
-      error: null,
-      error_details: null,
-      attempts: 1,
-      duration_ms: expect.any(Number),
-      tools: TOOLS,
-      prompts: PROMPTS,
-      ray_id: RAY_ID,
-    });
-    expect(masks(result.stdout, TOKEN)).toBe(true);
-    expect(attemptLines(result.stdout)).toEqual([
-      `sync ${SERVER_ID}: attempt 1/3: HTTP 200 [cf-ray ${RAY_ID}], ready`,
-    ]);
-    expect(annotations(result.stdout, 'error')).toEqual([]);
+    expectSyncedAtOnce(result);
+    expect(masks(result, TOKEN)).toBe(true);
     expect(fake.requests.map((request) => request.kind)).toEqual(['sync', 'read']);
-    expect(serverRow(result.summary)).toEqual([
-      SERVER_ID,
-      '✅ ready',
-      '1',
-      expect.stringMatching(TIME_CELL),
-      String(TOOLS.length),
-      String(PROMPTS.length),
-      '',
-    ]);
   });
 
   it('a failure sets the exit code, the outputs, an ::error annotation and the summary row', async () => {
-    const fake = await startFake({ token: 'cfut_the_account_expects_another_token' });
+    const fake = await startOneServerFake({ token: 'cfut_the_account_expects_another_token' });
     const result = await runInProcess(fake);
 
     expect(result.exitCode).toBe(1);
@@ -195,7 +151,7 @@ describe('run() in-process', () => {
       retryable: 'false',
       attempts: '1',
     });
-    expect(annotations(result.stdout, 'error')).toEqual([
+    expect(annotations(result, 'error')).toEqual([
       `${SERVER_ERROR_PREFIX}HTTP 403: Authentication error (10000)`,
       `::error::1 of 1 MCP server failed to sync: ${SERVER_ID}`,
     ]);
@@ -211,7 +167,7 @@ describe('run() in-process', () => {
   });
 
   it('an input wins over its CLOUDFLARE_* fallback', async () => {
-    const fake = await startFake();
+    const fake = await startOneServerFake();
     const result = await runInProcess(fake, {
       env: {
         CLOUDFLARE_API_TOKEN: 'cfut_environment_token_not_meant_to_be_used',
@@ -248,7 +204,9 @@ describe('waits, on a virtual clock', () => {
     },
   ])('backoff $rule', async ({ random, inputs, waits, logged }) => {
     const { clock, sleeps } = virtualClock();
-    const fake = await startFake({ syncReplies: Array.from({ length: 5 }, () => unavailable()) });
+    const fake = await startOneServerFake({
+      syncReplies: Array.from({ length: 5 }, () => unavailable()),
+    });
     const result = await runInProcess(fake, {
       clock,
       random,
@@ -259,14 +217,16 @@ describe('waits, on a virtual clock', () => {
     expect(fake.syncs()).toHaveLength(5);
     expect(result.outputs.attempts).toBe('5');
     expect(result.outputs.error).toContain('max-attempts (5) used up');
-    expect(
-      attemptLines(result.stdout).map((line) => /waiting (.*) \(backoff\)$/.exec(line)?.[1]),
-    ).toEqual([...logged, undefined]);
+    expect(attemptLines(result).map((line) => /waiting (.*) \(backoff\)$/.exec(line)?.[1])).toEqual(
+      [...logged, undefined],
+    );
   });
 
   it('backoff jitter shortens a wait by at most a quarter, never below base-delay-seconds', async () => {
     const { clock, sleeps } = virtualClock();
-    const fake = await startFake({ syncReplies: Array.from({ length: 5 }, () => unavailable()) });
+    const fake = await startOneServerFake({
+      syncReplies: Array.from({ length: 5 }, () => unavailable()),
+    });
     await runInProcess(fake, {
       clock,
       random: () => 0.999,
@@ -315,20 +275,20 @@ describe('waits, on a virtual clock', () => {
     '$name: waits exactly what was asked, then syncs',
     async ({ header, status, waitMs, inputs }) => {
       const { clock, sleeps } = virtualClock();
-      const fake = await startFake({
+      const fake = await startOneServerFake({
         syncReplies: [apiError(status, 10_000 + status, 'Slow down', header), synced()],
       });
       const result = await runInProcess(fake, { clock, inputs: inputs ?? {} });
 
       expect(result.outputs).toMatchObject({ status: 'ready', error: '', attempts: '2' });
       expect(sleeps).toEqual([waitMs]);
-      expect(attemptLines(result.stdout)[0]).toMatch(/; waiting \d+(\.\d)? s \(retry-after\)$/);
+      expect(attemptLines(result)[0]).toMatch(/; waiting \d+(\.\d)? s \(retry-after\)$/);
     },
   );
 
   it('a Retry-After that would end past timeout-seconds is not waited for', async () => {
     const { clock, sleeps } = virtualClock();
-    const fake = await startFake({
+    const fake = await startOneServerFake({
       syncReplies: Array.from({ length: 5 }, () => unavailable({ 'retry-after': '5' })),
     });
     const result = await runInProcess(fake, {
@@ -347,105 +307,14 @@ describe('waits, on a virtual clock', () => {
 });
 
 describe('bad inputs fail the step before any request', () => {
-  const pastedToken = `${TOKEN} trailing-words`;
-  it.each<{ input: string; inputs: Record<string, string | undefined>; expected: string }>([
-    { input: 'account-id', inputs: { 'account-id': undefined }, expected: 'required' },
-    {
-      input: 'account-id',
-      inputs: { 'account-id': 'abc123' },
-      expected: 'expected 32 hexadecimal characters, got 6 characters',
-    },
-    {
-      input: 'account-id',
-      inputs: { 'account-id': TOKEN },
-      expected: 'expected 32 hexadecimal characters',
-    },
-    { input: 'server-id', inputs: { 'server-id': undefined }, expected: 'required' },
-    { input: 'server-id', inputs: { 'server-id': ' , \n' }, expected: 'required' },
-    { input: 'server-id', inputs: { 'server-id': '..' }, expected: 'expected an id, not ".."' },
-    {
-      input: 'server-id',
-      inputs: { 'server-id': 'x'.repeat(33) },
-      expected: 'expected at most 32 characters, got 33',
-    },
-    {
-      input: 'server-id',
-      inputs: { 'server-id': 'docs mcp' },
-      expected: 'expected no whitespace or control characters',
-    },
-    {
-      input: 'server-id',
-      inputs: { 'server-id': `*,${SERVER_ID}` },
-      expected: 'cannot be combined',
-    },
-    { input: 'api-token', inputs: { 'api-token': undefined }, expected: 'no credentials given' },
-    {
-      input: 'api-token',
-      inputs: { 'api-token': pastedToken },
-      expected: 'expected a Cloudflare API token',
-    },
-    {
-      input: 'api-key',
-      inputs: { 'api-token': undefined, 'api-email': EMAIL },
-      expected: 'required with api-email',
-    },
-    {
-      input: 'api-email',
-      inputs: { 'api-token': undefined, 'api-key': API_KEY },
-      expected: 'required with api-key',
-    },
-    {
-      input: 'api-email',
-      inputs: { 'api-token': undefined, 'api-email': 'not-an-email', 'api-key': API_KEY },
-      expected: 'expected the email address',
-    },
-    { input: 'max-attempts', inputs: { 'max-attempts': '0' }, expected: 'got "0"' },
-    { input: 'max-attempts', inputs: { 'max-attempts': '101' }, expected: 'from 1 to 100' },
-    { input: 'max-attempts', inputs: { 'max-attempts': '2.5' }, expected: 'whole number' },
-    { input: 'base-delay-seconds', inputs: { 'base-delay-seconds': '-1' }, expected: 'got "-1"' },
-    {
-      input: 'max-delay-seconds',
-      inputs: { 'base-delay-seconds': '2', 'max-delay-seconds': '1' },
-      expected: 'expected at least base-delay-seconds',
-    },
-    { input: 'timeout-seconds', inputs: { 'timeout-seconds': '0' }, expected: 'more than 0' },
-    {
-      input: 'request-timeout-seconds',
-      inputs: { 'request-timeout-seconds': 'thirty' },
-      expected: 'got "thirty"',
-    },
-    { input: 'concurrency', inputs: { concurrency: '0' }, expected: 'from 1 to 64' },
-    {
-      input: 'api-base-url',
-      inputs: { 'api-base-url': 'http://api.example.com/client/v4' },
-      expected: 'plain http:// is allowed only for loopback hosts',
-    },
-    {
-      input: 'api-base-url',
-      inputs: { 'api-base-url': 'https://user:pw@api.cloudflare.com/client/v4' },
-      expected: 'no user name or password',
-    },
-    { input: 'api-base-url', inputs: { 'api-base-url': 'not a url' }, expected: 'https://' },
-  ])('$input: $expected', async ({ input, inputs, expected }) => {
-    const fake = await startFake();
+  it.each(INPUT_ERROR_CASES)('$input: $expected', async (inputError) => {
+    const fake = await startOneServerFake();
     const result = await runInProcess(fake, {
-      inputs,
-      maskable: [...SECRETS, pastedToken],
+      inputs: inputError.inputs,
+      alsoMasked: [PASTED_TOKEN],
     });
 
-    expect(result.exitCode).toBe(1);
-    expect(result.outputs).toEqual({
-      status: 'error',
-      error: expect.stringContaining(expected),
-      'error-details': '',
-      retryable: '',
-      attempts: '0',
-      results: '[]',
-    });
-    expect(result.outputs.error?.startsWith(`${input}: `)).toBe(true);
-    expect(annotations(result.stdout, 'error')).toEqual([`::error::${result.outputs.error}`]);
-    expect(decodeHtml(result.summary)).toContain(result.outputs.error);
-    expect(fake.requests).toHaveLength(0);
+    expectInputError(result, fake, inputError);
   });
 });
 

@@ -1,0 +1,408 @@
+// Shared by every test that runs the action against the fake Cloudflare API (integration, fleet and
+// hostile): credentials that are easy to spot if they leak, fakes (stopped after each test), runs
+// of the bundled action, reply builders, and readers for what a run leaves behind (outputs, log
+// lines, annotations, the job summary, the fake's request log). Nothing here prints a credential.
+import { createServer } from 'node:net';
+import { afterEach, expect } from '@jest/globals';
+import { DEMO_ACCOUNT_ID, FakeCloudflareApi, apiError } from '../../scripts/fake-cloudflare-api.js';
+import type {
+  FakeApiOptions,
+  FakeServer,
+  RecordedRequest,
+  ScriptedReply,
+} from '../../scripts/fake-cloudflare-api.js';
+import { parseResults, runAction } from '../../scripts/run-action.js';
+import type { ActionRun, ResultJson } from '../../scripts/run-action.js';
+
+export const TOKEN = 'cfut_INTEGRATION_SECRET_9d2e71';
+export const API_KEY = 'gkey_INTEGRATION_SECRET_41b7aa';
+export const EMAIL = 'ci-bot@example.com';
+
+/** Every credential a test hands the action; none may show up anywhere the user can read. */
+export const SECRETS: readonly string[] = [TOKEN, API_KEY];
+
+export const ACCOUNT_ID = DEMO_ACCOUNT_ID;
+export const SERVERS_PATH = `/client/v4/accounts/${ACCOUNT_ID}/access/ai-controls/mcp/servers`;
+
+/** The server of the one-server tests, with its tools and prompts. */
+export const SERVER_ID = 'docs-mcp';
+export const TOOLS = ['search_docs', 'fetch_page'];
+export const PROMPTS = ['summarize'];
+export const RAY_ID = '8f1e2d3c4b5a6978-SJC';
+
+export const READ_PATH = `${SERVERS_PATH}/${SERVER_ID}`;
+export const SYNC_PATH = `${READ_PATH}/sync`;
+
+// ---------------------------------------------------------------------------------------------
+// Fakes
+
+const started: FakeCloudflareApi[] = [];
+
+// Importing this module is enough: every fake it started is stopped after each test.
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((fake) => fake.stop()));
+});
+
+/**
+ * Starts a fake that accepts TOKEN (unless the options name a token or an email), listening on
+ * 127.0.0.1 unless given another host. Stopped after the test.
+ */
+export async function startFake(
+  options: FakeApiOptions = {},
+  host = '127.0.0.1',
+): Promise<FakeCloudflareApi> {
+  const fake = new FakeCloudflareApi({
+    ...(options.email === undefined ? { token: TOKEN } : {}),
+    ...options,
+  });
+  started.push(fake);
+  await fake.start(0, host);
+  return fake;
+}
+
+/** A fake account: `syncReplies` script the syncs of SERVER_ID. */
+export type OneServerSetup = FakeApiOptions & Pick<FakeServer, 'syncReplies'>;
+
+/** A fake account holding SERVER_ID with TOOLS and PROMPTS, unless the setup says otherwise. */
+export function startOneServerFake(setup: OneServerSetup = {}): Promise<FakeCloudflareApi> {
+  const { syncReplies, ...options } = setup;
+  const server: FakeServer = { id: SERVER_ID, tools: TOOLS, prompts: PROMPTS };
+  if (syncReplies !== undefined) server.syncReplies = [...syncReplies];
+  return startFake({ servers: [server], ...options });
+}
+
+/** An API root on loopback where nothing listens: every connection is refused. */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}/client/v4`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs and runs of the bundled action
+
+/** Inputs by name; `undefined` leaves an input out. */
+export type Inputs = Record<string, string | undefined>;
+
+/** A fake, or an API root URL. */
+export type Api = FakeCloudflareApi | string;
+
+function given(inputs: Inputs): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(inputs).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+function credentialsFor(api: Api): Record<string, string> {
+  return {
+    'api-token': TOKEN,
+    'account-id': ACCOUNT_ID,
+    'api-base-url': typeof api === 'string' ? api : api.baseUrl,
+  };
+}
+
+/**
+ * Inputs every fleet run starts from: TOKEN, the account, the API root, and short waits so that
+ * retries cost milliseconds. A test overrides any of them; '' leaves an input unset.
+ */
+export function baseInputs(api: Api): Record<string, string> {
+  return {
+    ...credentialsFor(api),
+    'base-delay-seconds': '0.01',
+    'max-delay-seconds': '0.05',
+    'request-timeout-seconds': '5',
+    'timeout-seconds': '30',
+  };
+}
+
+/** Runs the bundled action against `api` with baseInputs and `inputs` on top. */
+export function runAgainst(api: Api, inputs: Record<string, string>): Promise<ActionRun> {
+  return runAction({ inputs: { ...baseInputs(api), ...inputs }, killAfterMs: 60_000 });
+}
+
+/**
+ * Inputs of a one-server run: TOKEN, the account, the API root, SERVER_ID, 3 attempts and a
+ * 0.05 s base delay, with `overrides` on top.
+ */
+export function oneServerInputs(api: Api, overrides: Inputs = {}): Record<string, string> {
+  return given({
+    ...credentialsFor(api),
+    'server-id': SERVER_ID,
+    'base-delay-seconds': '0.05',
+    'max-attempts': '3',
+    ...overrides,
+  });
+}
+
+export interface OneServerRunOptions {
+  /** Inputs on top of oneServerInputs; `undefined` leaves a default input out. */
+  inputs?: Inputs;
+  env?: Record<string, string>;
+  /** `::add-mask::` values the run may print besides SECRETS (a credential as given). */
+  alsoMasked?: readonly string[];
+}
+
+/** Runs the bundled action with oneServerInputs, then checks that no credential leaked. */
+export async function runOneServer(
+  api: Api,
+  { inputs = {}, env, alsoMasked = [] }: OneServerRunOptions = {},
+): Promise<ActionRun> {
+  const run = await runAction({
+    inputs: oneServerInputs(api, inputs),
+    ...(env === undefined ? {} : { env }),
+    killAfterMs: 20_000,
+  });
+  expectNoCredentialLeak(run, alsoMasked);
+  return run;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Replies
+
+export function envelope(result: unknown, extra: Record<string, unknown> = {}): unknown {
+  return { success: true, errors: [], messages: [], result, ...extra };
+}
+
+/** A successful sync with the given status and a known cf-ray. */
+export function synced(status = 'ready', headers: Record<string, string> = {}): ScriptedReply {
+  return { status: 200, headers: { 'cf-ray': RAY_ID, ...headers }, body: envelope({ status }) };
+}
+
+/** Cloudflare's 503 for a service that is briefly down. */
+export function unavailable(headers?: Record<string, string>): ScriptedReply {
+  return apiError(503, 10_503, 'Service temporarily unavailable', headers);
+}
+
+/** The HTML page Cloudflare's edge serves for its own 52x errors. */
+export function edgeErrorPage(status: number): ScriptedReply {
+  return {
+    status,
+    rawBody: `<!DOCTYPE html><html><head><title>Error ${status}</title></head><body>cloudflare</body></html>`,
+  };
+}
+
+/** A list page holding `items` as they are, with `result_info` when given. */
+export function listPage(items: unknown[], resultInfo?: Record<string, unknown>): ScriptedReply {
+  return {
+    status: 200,
+    body: envelope(items, resultInfo === undefined ? {} : { result_info: resultInfo }),
+  };
+}
+
+/** An `intercept` that answers every request of one kind with `reply`. */
+export function replyTo(
+  kind: RecordedRequest['kind'],
+  reply: ScriptedReply,
+): (request: RecordedRequest) => ScriptedReply | undefined {
+  return (request) => (request.kind === kind ? reply : undefined);
+}
+
+/** A Retry-After HTTP date on a whole second, at least `aheadMs` from now. */
+export function httpDateAhead(aheadMs: number): { header: string; atMs: number } {
+  const atMs = Math.ceil((Date.now() + aheadMs) / 1000) * 1000;
+  return { header: new Date(atMs).toUTCString(), atMs };
+}
+
+export const FULL_ERROR_DETAILS = {
+  cause: '401 Unauthorized: invalid bearer token',
+  is_upstream: true,
+  mcp_code: -32001,
+  retryable: false,
+  status_code: 401,
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// The fake's request log
+
+export function ofKind(fake: FakeCloudflareApi, kind: RecordedRequest['kind']): RecordedRequest[] {
+  return fake.requests.filter((request) => request.kind === kind);
+}
+
+/** How many times each server was synced. */
+export function syncCounts(fake: FakeCloudflareApi): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const request of fake.syncs()) {
+    const id = request.serverId ?? '';
+    counts[id] = (counts[id] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/** The `page` query parameter of a list request. */
+export function pageOf(request: RecordedRequest): number {
+  return Number(new URL(request.url, 'http://fake').searchParams.get('page'));
+}
+
+/** `count` distinct server ids: `prefix-01`, `prefix-02`, … */
+export function serverIds(count: number, prefix = 'srv'): string[] {
+  const width = String(count).length;
+  return Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(width, '0')}`);
+}
+
+/** Milliseconds between the arrival of two recorded requests. */
+export function gapMs(fake: FakeCloudflareApi, first: number, second: number): number {
+  const a = fake.requests[first];
+  const b = fake.requests[second];
+  if (a === undefined || b === undefined) throw new Error('request not recorded');
+  return b.at - a.at;
+}
+
+const CREDENTIAL_LABELS: ReadonlyMap<string, string> = new Map([
+  [`Bearer ${TOKEN}`, 'Bearer <TOKEN>'],
+  [TOKEN, '<TOKEN>'],
+  [API_KEY, '<API_KEY>'],
+]);
+
+/**
+ * The authentication headers a request carried, with each credential replaced by its label
+ * (`Bearer <TOKEN>`, `<API_KEY>`), so that comparing them can never print a secret.
+ */
+export function credentialHeaders(request: RecordedRequest): Record<string, string> {
+  const sent: Record<string, string> = {};
+  for (const name of ['authorization', 'x-auth-email', 'x-auth-key']) {
+    const value = request.headers[name];
+    if (value === undefined) continue;
+    const text = String(value);
+    sent[name] =
+      CREDENTIAL_LABELS.get(text) ??
+      (SECRETS.some((secret) => text.includes(secret)) ? '<altered credential>' : text);
+  }
+  return sent;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a run leaves behind
+
+/** What a run of the bundled action, or of run() in-process (no stderr), leaves behind. */
+export type Observed = Pick<ActionRun, 'stdout' | 'outputs' | 'summary'> &
+  Partial<Pick<ActionRun, 'stderr'>>;
+
+/**
+ * Asserts that no credential appears in stdout, stderr, any output or the summary. The only
+ * exception is a stdout line that is exactly `::add-mask::<value>` for a value of SECRETS or
+ * `alsoMasked` (the runner swallows those lines). A failure names where the leak is, with the secret
+ * redacted, so the assertion itself never prints a credential.
+ */
+export function expectNoCredentialLeak(
+  observed: Observed,
+  alsoMasked: readonly string[] = [],
+): void {
+  const redact = (text: string): string =>
+    SECRETS.reduce((out, secret, index) => out.split(secret).join(`<secret #${index}>`), text);
+  const leaks: string[] = [];
+  const check = (where: string, text: string): void => {
+    if (SECRETS.some((secret) => text.includes(secret))) leaks.push(`${where}: ${redact(text)}`);
+  };
+  const maskLines = [...SECRETS, ...alsoMasked].map((value) => `::add-mask::${value}`);
+  observed.stdout.split('\n').forEach((line, index) => {
+    if (maskLines.includes(line)) return;
+    check(`stdout line ${index + 1}`, line);
+  });
+  check('stderr', observed.stderr ?? '');
+  for (const [name, value] of Object.entries(observed.outputs)) check(`output ${name}`, value);
+  check('summary', observed.summary);
+  // The summary escapes `_` and friends as entities, which would hide a credential from a plain
+  // search (and the runner's masking): read it as the user sees it, and with its markup kept.
+  check('summary as rendered', decodeHtml(observed.summary));
+  check('summary with entities decoded', decodeEntities(observed.summary));
+  expect(leaks).toEqual([]);
+}
+
+/** stdout split into lines, without the empty ones. */
+export function logLines(run: Pick<Observed, 'stdout'>): string[] {
+  return run.stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Whether the log asked the runner to mask `secret` (checked without printing it). */
+export function masks(run: Pick<Observed, 'stdout'>, secret: string): boolean {
+  return logLines(run).includes(`::add-mask::${secret}`);
+}
+
+/** The log's line for each sync attempt of one server. */
+export function attemptLines(run: Pick<Observed, 'stdout'>, serverId = SERVER_ID): string[] {
+  return logLines(run).filter((line) => line.startsWith(`sync ${serverId}: attempt `));
+}
+
+/** Annotation lines of one kind: `::error::…`, `::error title=…::…`. */
+export function annotations(
+  run: Pick<Observed, 'stdout'>,
+  kind: 'error' | 'warning' | 'notice',
+): string[] {
+  return logLines(run).filter(
+    (line) => line.startsWith(`::${kind}::`) || line.startsWith(`::${kind} `),
+  );
+}
+
+/** The message of an annotation line, as the runner decodes it. */
+export function annotationMessage(line: string): string {
+  const end = line.indexOf('::', 2);
+  return line
+    .slice(end + 2)
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%25/g, '%');
+}
+
+/** The annotation the action writes for a failed SERVER_ID. */
+export const SERVER_ERROR_PREFIX = `::error title=MCP server ${SERVER_ID} failed to sync::`;
+
+/** The `results` output, which every run must set. */
+export function resultsOf(run: Pick<Observed, 'outputs'>): ResultJson[] {
+  expect(run.outputs.results).toBeDefined();
+  return parseResults(run.outputs);
+}
+
+/** Asserts a run that passed as ready, having synced each of `ids` once and reported them in order. */
+export function expectEachSyncedOnce(
+  fake: FakeCloudflareApi,
+  run: ActionRun,
+  ids: readonly string[],
+): void {
+  expect(run.exitCode).toBe(0);
+  expect(run.outputs).toMatchObject({ status: 'ready', attempts: String(ids.length) });
+  expect(syncCounts(fake)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+  expect(resultsOf(run).map((result) => result.server_id)).toEqual(ids);
+}
+
+/** The single server's result, asserting there is exactly one. */
+export function onlyResult(run: Pick<Observed, 'outputs'>): ResultJson {
+  const all = resultsOf(run);
+  expect(all).toHaveLength(1);
+  return all[0] as ResultJson;
+}
+
+const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
+
+/** Decodes the entities of summary HTML (tags are kept). */
+export function decodeEntities(html: string): string {
+  return html
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&(amp|lt|gt|quot);/g, (_, name: string) => NAMED_ENTITIES[name] ?? '');
+}
+
+/** HTML (the job summary) as plain text: tags dropped, entities decoded. */
+export function decodeHtml(html: string): string {
+  return decodeEntities(html.replace(/<[^>]+>/g, ''));
+}
+
+/** The job summary's table as rows of plain-text cells, the header row first. */
+export function summaryRows(summary: string): string[][] {
+  return [...summary.matchAll(/<tr>(.*?)<\/tr>/gs)].map((row) =>
+    [...(row[1] ?? '').matchAll(/<t[hd]>(.*?)<\/t[hd]>/gs)].map((cell) =>
+      decodeHtml(cell[1] ?? ''),
+    ),
+  );
+}
+
+/** A server's row: Server, Status, Attempts, Time, Tools, Prompts, Error. */
+export function serverRow(summary: string, serverId = SERVER_ID): string[] {
+  const row = summaryRows(summary).find((cells) => cells[0] === serverId);
+  expect(row).toBeDefined();
+  return row ?? [];
+}
+
+/** What a Time cell looks like: `0.3 s`, `12 s`. */
+export const TIME_CELL = /^\d+(\.\d)? s$/;
