@@ -32750,8 +32750,19 @@ class RateLimitGate {
 const SEVERITY = { ready: 0, waiting: 1, stale: 2, error: 3 };
 const ICON = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };
 const FAILED_IDS_SHOWN = 10;
+const MAX_NAME_LENGTH = 200;
 function worstStatus(results) {
     return results.reduce((worst, { status }) => (SEVERITY[status] > SEVERITY[worst] ? status : worst), 'ready');
+}
+/** Error details as shown: the cause, upstream text, folded to one line like every message. */
+function shownDetails(details) {
+    if (details === undefined)
+        return null;
+    return details.cause === undefined ? details : { ...details, cause: oneLine(details.cause) };
+}
+/** Capability names as shown: one line each, so a later step that prints them stays safe. */
+function shownNames(names) {
+    return names === undefined ? null : names.map((name) => oneLine(name, MAX_NAME_LENGTH));
 }
 /** The `results` output: one plain object per server, in the contract's snake_case. */
 function resultsJson(results) {
@@ -32759,11 +32770,11 @@ function resultsJson(results) {
         server_id: result.serverId,
         status: result.status,
         error: result.error === undefined ? null : oneLine(result.error),
-        error_details: result.errorDetails ?? null,
+        error_details: shownDetails(result.errorDetails),
         attempts: result.attempts,
         duration_ms: result.durationMs,
-        tools: result.tools ?? null,
-        prompts: result.prompts ?? null,
+        tools: shownNames(result.tools),
+        prompts: shownNames(result.prompts),
         ray_id: result.rayId ?? null,
     })));
 }
@@ -32776,7 +32787,8 @@ async function reportFleet(report) {
     setOutput('error', single !== undefined
         ? oneLine(single.error ?? '')
         : failed.map((result) => `${result.serverId}: ${oneLine(result.error ?? '')}`).join('\n'));
-    setOutput('error-details', single?.errorDetails === undefined ? '' : JSON.stringify(single.errorDetails));
+    const details = shownDetails(single?.errorDetails);
+    setOutput('error-details', details === null ? '' : JSON.stringify(details));
     setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
     setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
     setOutput('results', resultsJson(results));

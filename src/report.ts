@@ -2,7 +2,7 @@
 // All text that came from the network passes through untrusted-text on its way out.
 import * as core from '@actions/core';
 import { formatSeconds } from './cloudflare-api.js';
-import type { SyncStatus } from './envelope.js';
+import type { ErrorDetails, SyncStatus } from './envelope.js';
 import type { FleetReport } from './fleet.js';
 import type { ServerResult } from './sync-server.js';
 import { oneLine, summaryText } from './untrusted-text.js';
@@ -10,12 +10,24 @@ import { oneLine, summaryText } from './untrusted-text.js';
 const SEVERITY: Record<SyncStatus, number> = { ready: 0, waiting: 1, stale: 2, error: 3 };
 const ICON: Record<SyncStatus, string> = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };
 const FAILED_IDS_SHOWN = 10;
+const MAX_NAME_LENGTH = 200;
 
 export function worstStatus(results: readonly ServerResult[]): SyncStatus {
   return results.reduce<SyncStatus>(
     (worst, { status }) => (SEVERITY[status] > SEVERITY[worst] ? status : worst),
     'ready',
   );
+}
+
+/** Error details as shown: the cause, upstream text, folded to one line like every message. */
+function shownDetails(details: ErrorDetails | undefined): ErrorDetails | null {
+  if (details === undefined) return null;
+  return details.cause === undefined ? details : { ...details, cause: oneLine(details.cause) };
+}
+
+/** Capability names as shown: one line each, so a later step that prints them stays safe. */
+function shownNames(names: string[] | undefined): string[] | null {
+  return names === undefined ? null : names.map((name) => oneLine(name, MAX_NAME_LENGTH));
 }
 
 /** The `results` output: one plain object per server, in the contract's snake_case. */
@@ -25,11 +37,11 @@ export function resultsJson(results: readonly ServerResult[]): string {
       server_id: result.serverId,
       status: result.status,
       error: result.error === undefined ? null : oneLine(result.error),
-      error_details: result.errorDetails ?? null,
+      error_details: shownDetails(result.errorDetails),
       attempts: result.attempts,
       duration_ms: result.durationMs,
-      tools: result.tools ?? null,
-      prompts: result.prompts ?? null,
+      tools: shownNames(result.tools),
+      prompts: shownNames(result.prompts),
       ray_id: result.rayId ?? null,
     })),
   );
@@ -48,10 +60,8 @@ export async function reportFleet(report: FleetReport): Promise<void> {
       ? oneLine(single.error ?? '')
       : failed.map((result) => `${result.serverId}: ${oneLine(result.error ?? '')}`).join('\n'),
   );
-  core.setOutput(
-    'error-details',
-    single?.errorDetails === undefined ? '' : JSON.stringify(single.errorDetails),
-  );
+  const details = shownDetails(single?.errorDetails);
+  core.setOutput('error-details', details === null ? '' : JSON.stringify(details));
   core.setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
   core.setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
   core.setOutput('results', resultsJson(results));

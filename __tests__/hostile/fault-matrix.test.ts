@@ -237,9 +237,10 @@ const envelopeShapeCases: FaultCase[] = [
       requests: 1,
     },
     also: (run) =>
-      // The details keep the cause as it came, JSON-encoded onto one line.
+      // The details carry the cause folded onto one line, as every text from the network, so a
+      // later step that prints it cannot start a workflow command.
       expect(JSON.parse(run.outputs['error-details'] ?? '')).toMatchObject({
-        cause: 'line1\n::error::pwned\r\n::set-output name=status::ready',
+        cause: 'line1 ::error::pwned ::set-output name=status::ready',
       }),
   },
   {
@@ -453,7 +454,7 @@ const listCases: FaultCase[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Hostile tool and prompt names: they reach the results output as data, nothing else
+// Hostile tool and prompt names: they reach the results output as inert data, nothing else
 
 const HOSTILE_NAMES = [
   '<img src=x onerror=alert(1)>',
@@ -468,10 +469,19 @@ const hostileNamesServer = (id: string): FakeServer => ({
   tools: ['search', ...HOSTILE_NAMES],
   prompts: HOSTILE_NAMES,
 });
+/** The names as `results` carries them: each folded onto one line, bidi overrides and `##[` defused. */
+const SHOWN_NAMES = [
+  '<img src=x onerror=alert(1)>',
+  'line ::error::pwned',
+  '![x](https://evil/p.png)',
+  'x ## [stop-commands]pwn',
+  'gnp.exe',
+  'javascript:alert(1)',
+];
 const expectNamesAsData = (run: ActionRun): void => {
   for (const result of resultsOf(run)) {
-    expect(result.tools).toEqual(['search', ...HOSTILE_NAMES]);
-    expect(result.prompts).toEqual(HOSTILE_NAMES);
+    expect(result.tools).toEqual(['search', ...SHOWN_NAMES]);
+    expect(result.prompts).toEqual(SHOWN_NAMES);
   }
 };
 
