@@ -31848,12 +31848,10 @@ function pathSegment(value) {
 }
 class CloudflareApi {
     gate;
-    // One keep-alive agent for the run: a server's sync, retries and read reuse a connection.
-    http = new lib_HttpClient(USER_AGENT, [], {
-        allowRedirects: false,
-        allowRetries: false,
-        keepAlive: true,
-    });
+    // Only the client's proxy-aware keep-alive agent is used, so a server's sync, retries and read
+    // share a connection. Requests go through requestRaw, which neither retries nor follows
+    // redirects, with this run's own headers and an abort signal.
+    http = new lib_HttpClient(USER_AGENT, [], { keepAlive: true });
     serversPath;
     authHeaders;
     redact;

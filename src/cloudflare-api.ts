@@ -48,12 +48,10 @@ export function pathSegment(value: string): string {
 }
 
 export class CloudflareApi {
-  // One keep-alive agent for the run: a server's sync, retries and read reuse a connection.
-  private readonly http = new HttpClient(USER_AGENT, [], {
-    allowRedirects: false,
-    allowRetries: false,
-    keepAlive: true,
-  });
+  // Only the client's proxy-aware keep-alive agent is used, so a server's sync, retries and read
+  // share a connection. Requests go through requestRaw, which neither retries nor follows
+  // redirects, with this run's own headers and an abort signal.
+  private readonly http = new HttpClient(USER_AGENT, [], { keepAlive: true });
   private readonly serversPath: string;
   private readonly authHeaders: http.OutgoingHttpHeaders;
   private readonly redact: (text: string) => string;
