@@ -31671,9 +31671,7 @@ function parseMessages(value) {
 }
 function parseResultInfo(info) {
     return {
-        page: numberField(info.page),
         perPage: numberField(info.per_page),
-        count: numberField(info.count),
         totalCount: numberField(info.total_count),
         totalPages: numberField(info.total_pages),
     };
@@ -32105,7 +32103,7 @@ function classify(outcome) {
         if (sync.error !== undefined || sync.status === 'error') {
             return fail(bodyRetryable === true, syncErrorMessage(sync));
         }
-        return { ok: true, sync };
+        return { ok: true, sync, envelope };
     }
     const retryable = bodyRetryable ?? isRetryableStatus(status);
     return fail(retryable, apiFailureMessage(status, envelope, sync));
@@ -32192,7 +32190,7 @@ async function callWithRetries(label, call, context) {
         });
         context.log(attemptLine(label, attempts, settings.maxAttempts, outcome, verdict, step));
         if (verdict.ok)
-            return { verdict, attempts, outcome };
+            return { ok: true, verdict, attempts, outcome };
         last = { outcome, verdict };
         if (step.action === 'retry') {
             await clock.sleep(step.waitMs);
@@ -32204,12 +32202,13 @@ async function callWithRetries(label, call, context) {
             return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
         }
         else {
-            return { verdict, attempts, outcome, error: oneLine(verdict.message) };
+            return { ok: false, verdict, attempts, outcome, error: oneLine(verdict.message) };
         }
     }
 }
 function failed(verdict, attempts, outcome, reason) {
     return {
+        ok: false,
         verdict,
         attempts,
         ...(outcome === undefined ? {} : { outcome }),
@@ -32461,10 +32460,9 @@ async function listServers(api, context, enough = () => false) {
             break;
         }
         const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context);
-        const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
-        if (!call.verdict.ok || envelope === undefined) {
-            throw new ListError(`could not list MCP servers (page ${page}): ${call.error ?? 'no result'}`);
-        }
+        if (!call.ok)
+            throw new ListError(`could not list MCP servers (page ${page}): ${call.error}`);
+        const { envelope } = call.verdict;
         if (!Array.isArray(envelope.result)) {
             throw new ListError(`could not list MCP servers (page ${page}): the result is not a list`);
         }
@@ -32526,10 +32524,9 @@ async function readCapabilities(serverIds, api, context) {
 }
 async function readOne(serverId, api, context) {
     const call = await callWithRetries(`read ${serverId}`, api.read(serverId), context);
-    const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
-    const server = call.verdict.ok ? parseServer(envelope?.result) : undefined;
+    const server = call.ok ? parseServer(call.verdict.envelope.result) : undefined;
     if (server === undefined || server.id !== serverId) {
-        const why = call.error ?? 'the response holds no such server';
+        const why = call.ok ? 'the response holds no such server' : call.error;
         return { servers: new Map(), warnings: [`tools and prompts of ${serverId} not read: ${why}`] };
     }
     return { servers: new Map([[serverId, server]]), warnings: [] };
@@ -32549,15 +32546,15 @@ async function syncServer(serverId, api, context) {
     if (call.outcome?.kind === 'response' && call.outcome.rayId !== undefined) {
         result.rayId = call.outcome.rayId;
     }
-    const { verdict } = call;
-    if (verdict.ok) {
-        result.status = verdict.sync.status ?? 'ready';
+    if (call.ok) {
+        result.status = call.verdict.sync.status ?? 'ready';
         return result;
     }
-    result.error = call.error ?? verdict.message;
-    result.retryable = verdict.retryable;
-    if (verdict.sync.errorDetails !== undefined)
-        result.errorDetails = verdict.sync.errorDetails;
+    result.error = call.error;
+    result.retryable = call.verdict.retryable;
+    const details = call.verdict.sync.errorDetails;
+    if (details !== undefined)
+        result.errorDetails = details;
     return result;
 }
 

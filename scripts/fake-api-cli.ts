@@ -5,13 +5,12 @@ import { demoServers } from './demo-scenario.js';
 
 const portFlag = process.argv.indexOf('--port');
 const port = portFlag === -1 ? 8787 : Number(process.argv[portFlag + 1]);
-const api = new FakeCloudflareApi({ servers: demoServers() });
+const servers = demoServers();
+const api = new FakeCloudflareApi({ servers });
 const url = await api.start(port);
 console.log(`fake Cloudflare API listening on ${url}`);
 console.log(
-  `account ${DEMO_ACCOUNT_ID}, token ${DEMO_TOKEN}, servers: ${demoServers()
-    .map((s) => s.id)
-    .join(', ')}`,
+  `account ${DEMO_ACCOUNT_ID}, token ${DEMO_TOKEN}, servers: ${servers.map((s) => s.id).join(', ')}`,
 );
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => void api.stop().then(() => process.exit(0)));

@@ -45,10 +45,9 @@ async function readOne(
   context: RetryContext,
 ): Promise<Capabilities> {
   const call = await callWithRetries(`read ${serverId}`, api.read(serverId), context);
-  const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
-  const server = call.verdict.ok ? parseServer(envelope?.result) : undefined;
+  const server = call.ok ? parseServer(call.verdict.envelope.result) : undefined;
   if (server === undefined || server.id !== serverId) {
-    const why = call.error ?? 'the response holds no such server';
+    const why = call.ok ? 'the response holds no such server' : call.error;
     return { servers: new Map(), warnings: [`tools and prompts of ${serverId} not read: ${why}`] };
   }
   return { servers: new Map([[serverId, server]]), warnings: [] };

@@ -6,10 +6,9 @@ export interface ApiMessage {
   message: string;
 }
 
+/** What a list page says of the whole list; paging trusts these when present. */
 export interface ResultInfo {
-  page?: number;
   perPage?: number;
-  count?: number;
   totalCount?: number;
   totalPages?: number;
 }
@@ -103,9 +102,7 @@ function parseMessages(value: unknown): ApiMessage[] {
 
 function parseResultInfo(info: Json): ResultInfo {
   return {
-    page: numberField(info.page),
     perPage: numberField(info.per_page),
-    count: numberField(info.count),
     totalCount: numberField(info.total_count),
     totalPages: numberField(info.total_pages),
   };

@@ -13,7 +13,7 @@ const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
 const INTEGER = /^\d{1,12}$/;
 
 /** The header's value; a repeated header counts by its first occurrence. Names are lower case. */
-export function header(headers: Headers, name: string): string | undefined {
+function header(headers: Headers, name: string): string | undefined {
   const value = headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined ? undefined : String(first).trim();

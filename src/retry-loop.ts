@@ -21,17 +21,21 @@ export interface RetryContext {
   log: (line: string) => void;
 }
 
-export interface CallResult {
-  verdict: Verdict;
+type Failure = Extract<Verdict, { ok: false }>;
+
+interface Attempts {
   /** Requests sent. */
   attempts: number;
   /** The last response, when there was one. */
   outcome?: HttpOutcome;
-  /** Why the loop gave up, for a failure: the verdict's message and the limit that ended it. */
-  error?: string;
 }
 
-type Failure = Extract<Verdict, { ok: false }>;
+export type CallResult = Attempts &
+  (
+    | { ok: true; verdict: Extract<Verdict, { ok: true }> }
+    /** `error`: the verdict's message and, when a limit ended the retries, which one. */
+    | { ok: false; verdict: Failure; error: string }
+  );
 
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
 export async function callWithRetries(
@@ -68,7 +72,7 @@ export async function callWithRetries(
       random: context.random,
     });
     context.log(attemptLine(label, attempts, settings.maxAttempts, outcome, verdict, step));
-    if (verdict.ok) return { verdict, attempts, outcome };
+    if (verdict.ok) return { ok: true, verdict, attempts, outcome };
     last = { outcome, verdict };
     if (step.action === 'retry') {
       await clock.sleep(step.waitMs);
@@ -77,7 +81,7 @@ export async function callWithRetries(
     } else if (step.reason === 'deadline') {
       return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
     } else {
-      return { verdict, attempts, outcome, error: oneLine(verdict.message) };
+      return { ok: false, verdict, attempts, outcome, error: oneLine(verdict.message) };
     }
   }
 }
@@ -89,6 +93,7 @@ function failed(
   reason: string,
 ): CallResult {
   return {
+    ok: false,
     verdict,
     attempts,
     ...(outcome === undefined ? {} : { outcome }),

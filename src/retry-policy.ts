@@ -5,7 +5,7 @@ import type { HttpOutcome } from './cloudflare-api.js';
 import { retryAfterMs } from './headers.js';
 
 export type Verdict =
-  | { ok: true; sync: SyncResult }
+  | { ok: true; sync: SyncResult; envelope: Envelope }
   | { ok: false; retryable: boolean; message: string; sync: SyncResult };
 
 /** HTTP statuses worth another try unless the body says otherwise (Cloudflare's 52x are 5xx). */
@@ -45,7 +45,7 @@ export function classify(outcome: HttpOutcome): Verdict {
     if (sync.error !== undefined || sync.status === 'error') {
       return fail(bodyRetryable === true, syncErrorMessage(sync));
     }
-    return { ok: true, sync };
+    return { ok: true, sync, envelope };
   }
   const retryable = bodyRetryable ?? isRetryableStatus(status);
   return fail(retryable, apiFailureMessage(status, envelope, sync));

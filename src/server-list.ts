@@ -36,12 +36,8 @@ export async function listServers(
       break;
     }
     const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context);
-    const envelope = call.outcome?.kind === 'response' ? call.outcome.envelope : undefined;
-    if (!call.verdict.ok || envelope === undefined) {
-      throw new ListError(
-        `could not list MCP servers (page ${page}): ${call.error ?? 'no result'}`,
-      );
-    }
+    if (!call.ok) throw new ListError(`could not list MCP servers (page ${page}): ${call.error}`);
+    const { envelope } = call.verdict;
     if (!Array.isArray(envelope.result)) {
       throw new ListError(`could not list MCP servers (page ${page}): the result is not a list`);
     }

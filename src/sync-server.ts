@@ -36,13 +36,13 @@ export async function syncServer(
   if (call.outcome?.kind === 'response' && call.outcome.rayId !== undefined) {
     result.rayId = call.outcome.rayId;
   }
-  const { verdict } = call;
-  if (verdict.ok) {
-    result.status = verdict.sync.status ?? 'ready';
+  if (call.ok) {
+    result.status = call.verdict.sync.status ?? 'ready';
     return result;
   }
-  result.error = call.error ?? verdict.message;
-  result.retryable = verdict.retryable;
-  if (verdict.sync.errorDetails !== undefined) result.errorDetails = verdict.sync.errorDetails;
+  result.error = call.error;
+  result.retryable = call.verdict.retryable;
+  const details = call.verdict.sync.errorDetails;
+  if (details !== undefined) result.errorDetails = details;
   return result;
 }

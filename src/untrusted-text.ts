@@ -21,7 +21,7 @@ export function oneLine(text: string, max: number = MAX_TEXT_LENGTH): string {
   return truncate(folded, max);
 }
 
-export function truncate(text: string, max: number): string {
+function truncate(text: string, max: number): string {
   const chars = Array.from(text);
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
 }

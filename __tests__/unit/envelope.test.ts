@@ -69,9 +69,7 @@ describe('parseEnvelope', () => {
       result_info: { page: 2, per_page: '100', total_pages: 3 },
     });
     expect(parseEnvelope(text)?.resultInfo).toEqual({
-      page: 2,
       perPage: undefined,
-      count: undefined,
       totalCount: undefined,
       totalPages: 3,
     });

@@ -133,7 +133,11 @@ describe('classify: when it does not retry', () => {
 describe('classify: success', () => {
   it.each(['ready', 'waiting', 'stale'])('succeeds on HTTP 200 with status %s', (status) => {
     const verdict = classify(response(200, { success: true, result: { status } }));
-    expect(verdict).toEqual({ ok: true, sync: { status } });
+    expect(verdict).toEqual({
+      ok: true,
+      sync: { status },
+      envelope: { success: true, errors: [], result: { status } },
+    });
   });
 });
 
