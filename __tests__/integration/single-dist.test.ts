@@ -260,6 +260,19 @@ describe('retried, then synced (attempts 2)', () => {
     );
     expect(logged[1]).toMatch(/attempt 2\/2: no HTTP response, retryable: .*; no attempts left$/);
   });
+
+  it('retries a TLS failure until max-attempts is used up', async () => {
+    // https:// to the fake's plain-HTTP port: the handshake fails, as against a broken proxy.
+    const fake = await startOneServerFake();
+    const run = await runOneServer(fake.baseUrl.replace(/^http:/, 'https:'), {
+      inputs: { 'max-attempts': '2' },
+    });
+
+    expectFailed(run, /network error: .*max-attempts \(2\) used up/);
+    expect(run.outputs).toMatchObject({ attempts: '2', retryable: 'true', 'error-details': '' });
+    expect(attemptLines(run)).toHaveLength(2);
+    expect(fake.syncs()).toHaveLength(0);
+  });
 });
 
 describe('not retried: the step fails after one attempt', () => {

@@ -316,9 +316,15 @@ export function logLines(run: Pick<Observed, 'stdout'>): string[] {
   return run.stdout.split('\n').filter((line) => line !== '');
 }
 
-/** Whether the log asked the runner to mask `secret` (checked without printing it). */
+/**
+ * Whether the log asked the runner to mask `secret` before it logged anything else (checked
+ * without printing the secret).
+ */
 export function masks(run: Pick<Observed, 'stdout'>, secret: string): boolean {
-  return logLines(run).includes(`::add-mask::${secret}`);
+  const lines = logLines(run);
+  const at = lines.indexOf(`::add-mask::${secret}`);
+  const firstOther = lines.findIndex((line) => !line.startsWith('::add-mask::'));
+  return at !== -1 && (firstOther === -1 || at < firstOther);
 }
 
 /** The log's line for each sync attempt of one server. */
