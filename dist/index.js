@@ -31615,7 +31615,7 @@ function getIDToken(aud) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-;// CONCATENATED MODULE: ./src/envelope.ts
+;// CONCATENATED MODULE: ./src/api/envelope.ts
 // Defensive readers for Cloudflare's v4 envelope and the MCP server objects inside it. Every field
 // may be absent or of the wrong type; nothing here throws on any JSON shape.
 const SYNC_STATUSES = ['ready', 'waiting', 'stale', 'error'];
@@ -31819,7 +31819,7 @@ const ACTION_NAME = 'cloudflare-mcp-sync-action';
 const ACTION_VERSION = '1.0.0';
 const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
 
-;// CONCATENATED MODULE: ./src/cloudflare-api.ts
+;// CONCATENATED MODULE: ./src/api/cloudflare-api.ts
 // The Cloudflare API client: builds URLs with percent-encoded path segments, sends credentials
 // with each request (never as client-wide headers, which @actions/http-client would carry across
 // redirects), follows no redirect, holds each request to a time limit, caps the body it reads,
@@ -32003,7 +32003,7 @@ const systemClock = {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
 };
 
-;// CONCATENATED MODULE: ./src/headers.ts
+;// CONCATENATED MODULE: ./src/api/headers.ts
 // Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After` and
 // `Ratelimit`. Malformed values are ignored, never thrown on.
 const DECIMAL = /^\d{1,12}(\.\d{1,9})?$/;
@@ -32066,7 +32066,7 @@ function parseRateLimit(headers) {
     return binding;
 }
 
-;// CONCATENATED MODULE: ./src/retry-policy.ts
+;// CONCATENATED MODULE: ./src/retry/retry-policy.ts
 // The one place that decides whether a request is retried and how long to wait first. Pure: the
 // caller passes the time and a random source, so every rule is testable without sleeping.
 
@@ -32155,7 +32155,7 @@ function nextStep(outcome, verdict, attempt, settings, clock) {
     return { action: 'retry', waitMs, waitSource };
 }
 
-;// CONCATENATED MODULE: ./src/retry-loop.ts
+;// CONCATENATED MODULE: ./src/retry/retry-loop.ts
 
 
 
@@ -32233,7 +32233,7 @@ function attemptLine(label, attempt, maxAttempts, outcome, verdict, step) {
     return `${head}, ${what}`;
 }
 
-;// CONCATENATED MODULE: ./src/inputs.ts
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
 // Reads and validates every input once, into a plain Settings object (the actions/checkout
 // input-helper pattern). Nothing downstream reads inputs or the environment.
 
@@ -32433,7 +32433,7 @@ function isLoopback(hostname) {
     return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
-;// CONCATENATED MODULE: ./src/server-list.ts
+;// CONCATENATED MODULE: ./src/readings/server-list.ts
 // Reads the account's MCP servers with the paginated list endpoint: to expand `server-id: *`,
 // and to read many servers' tools and prompts at one request per page. The endpoint is trusted
 // for nothing: its paging is bounded, and ids that could not be real are dropped.
@@ -32495,7 +32495,7 @@ async function listServers(api, context, enough = () => false) {
     return { servers: [...found.values()], warnings };
 }
 
-;// CONCATENATED MODULE: ./src/capabilities.ts
+;// CONCATENATED MODULE: ./src/readings/capabilities.ts
 
 
 
@@ -32532,7 +32532,7 @@ async function readOne(serverId, api, context) {
     return { servers: new Map([[serverId, server]]), warnings: [] };
 }
 
-;// CONCATENATED MODULE: ./src/sync-server.ts
+;// CONCATENATED MODULE: ./src/server/sync-server.ts
 
 async function syncServer(serverId, api, context) {
     const started = context.clock.now();
@@ -32558,7 +32558,7 @@ async function syncServer(serverId, api, context) {
     return result;
 }
 
-;// CONCATENATED MODULE: ./src/fleet.ts
+;// CONCATENATED MODULE: ./src/fleet/fleet.ts
 // Syncs every selected server, `concurrency` at a time, then reads their tools and prompts and
 // checks expected-tools. One server's failure never stops the others.
 
@@ -32629,7 +32629,7 @@ async function mapConcurrently(items, limit, task) {
     return results;
 }
 
-;// CONCATENATED MODULE: ./src/rate-limit.ts
+;// CONCATENATED MODULE: ./src/retry/rate-limit.ts
 
 /** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;
@@ -32736,7 +32736,7 @@ class RateLimitGate {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report.ts
+;// CONCATENATED MODULE: ./src/report/report.ts
 // Everything the user sees of a run: outputs, annotations, log warnings and the job summary.
 // All text that came from the network passes through untrusted-text on its way out.
 

@@ -1,12 +1,12 @@
 // The action's entry point: settings in, a synced fleet and its report out.
 import * as core from '@actions/core';
-import { CloudflareApi } from './cloudflare-api.js';
+import { CloudflareApi } from './api/cloudflare-api.js';
 import { systemClock, type Clock } from './clock.js';
-import { syncFleet } from './fleet.js';
-import { InputError, readSettings, type Settings } from './inputs.js';
-import { RateLimitGate } from './rate-limit.js';
-import { reportFatal, reportFleet } from './report.js';
-import { ListError } from './server-list.js';
+import { syncFleet } from './fleet/fleet.js';
+import { InputError, readSettings, type Settings } from './inputs/inputs.js';
+import { RateLimitGate } from './retry/rate-limit.js';
+import { reportFatal, reportFleet } from './report/report.js';
+import { ListError } from './readings/server-list.js';
 import { oneLine } from './untrusted-text.js';
 
 export interface RunOptions {

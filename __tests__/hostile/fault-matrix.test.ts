@@ -2,7 +2,7 @@
 // things: the exit status; the outputs (status, error, retryable, attempts); the number of
 // requests the fake received, all inside the account's MCP servers path; and that no credential
 // and no workflow command escaped (escape-checks.ts).
-import { MAX_LIST_PAGES } from '../../src/server-list.js';
+import { MAX_LIST_PAGES } from '../../src/readings/server-list.js';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {

@@ -6,7 +6,7 @@ import {
   parseEnvelope,
   parseServer,
   parseSyncResult,
-} from '../../src/envelope.js';
+} from '../../src/api/envelope.js';
 
 const json = (value: unknown): string => JSON.stringify(value);
 

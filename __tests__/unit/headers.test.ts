@@ -1,6 +1,6 @@
 // The header parsers that steer waiting. Malformed values are ignored (undefined), never thrown on.
 import { describe, expect, it } from '@jest/globals';
-import { parseRateLimit, retryAfterMs, type Headers } from '../../src/headers.js';
+import { parseRateLimit, retryAfterMs, type Headers } from '../../src/api/headers.js';
 
 const NOW = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { DEFAULTS, InputError, parseSettings, type Settings } from '../../src/inputs.js';
+import { DEFAULTS, InputError, parseSettings, type Settings } from '../../src/inputs/inputs.js';
 import { ACTION_VERSION } from '../../src/version.js';
 
 const TOKEN = 'cfut_UNIT_FAKE_TOKEN_7f3a9c';

@@ -1,8 +1,8 @@
 // mapConcurrently (order, limit, completeness) with tasks the test finishes by hand, and
 // pathSegment's encoding of server ids.
 import { describe, expect, it } from '@jest/globals';
-import { pathSegment } from '../../src/cloudflare-api.js';
-import { mapConcurrently } from '../../src/fleet.js';
+import { pathSegment } from '../../src/api/cloudflare-api.js';
+import { mapConcurrently } from '../../src/fleet/fleet.js';
 
 /** Tasks that stay pending until the test resolves them, counting how many run at once. */
 class ControlledTasks {

@@ -2,11 +2,16 @@
 // typed result or a clean error, and never throw anything else.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { HttpOutcome } from '../../src/cloudflare-api.js';
-import { parseEnvelope, SYNC_STATUSES } from '../../src/envelope.js';
-import { parseRateLimit, retryAfterMs, type HeaderValue, type Headers } from '../../src/headers.js';
-import { DEFAULTS, InputError, parseSettings, type Settings } from '../../src/inputs.js';
-import { classify, nextStep, type RetrySettings } from '../../src/retry-policy.js';
+import type { HttpOutcome } from '../../src/api/cloudflare-api.js';
+import { parseEnvelope, SYNC_STATUSES } from '../../src/api/envelope.js';
+import {
+  parseRateLimit,
+  retryAfterMs,
+  type HeaderValue,
+  type Headers,
+} from '../../src/api/headers.js';
+import { DEFAULTS, InputError, parseSettings, type Settings } from '../../src/inputs/inputs.js';
+import { classify, nextStep, type RetrySettings } from '../../src/retry/retry-policy.js';
 import { MAX_TEXT_LENGTH, oneLine, summaryText } from '../../src/untrusted-text.js';
 
 const RUNS = { numRuns: 1000 };

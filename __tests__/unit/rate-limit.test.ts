@@ -4,8 +4,8 @@
 // window, however many workers crowd the gate and in whatever order the answers come back.
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../src/clock.js';
-import type { Headers } from '../../src/headers.js';
-import { RateLimitGate, type Ticket } from '../../src/rate-limit.js';
+import type { Headers } from '../../src/api/headers.js';
+import { RateLimitGate, type Ticket } from '../../src/retry/rate-limit.js';
 
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
 

@@ -1,10 +1,15 @@
 // The contract's retry rules, one row each, through classify(); then nextStep() with an injected
 // time and random source: Retry-After, backoff with jitter, attempts and the deadline.
 import { describe, expect, it } from '@jest/globals';
-import type { HttpOutcome } from '../../src/cloudflare-api.js';
-import { parseEnvelope } from '../../src/envelope.js';
-import type { Headers } from '../../src/headers.js';
-import { classify, nextStep, type RetrySettings, type Verdict } from '../../src/retry-policy.js';
+import type { HttpOutcome } from '../../src/api/cloudflare-api.js';
+import { parseEnvelope } from '../../src/api/envelope.js';
+import type { Headers } from '../../src/api/headers.js';
+import {
+  classify,
+  nextStep,
+  type RetrySettings,
+  type Verdict,
+} from '../../src/retry/retry-policy.js';
 
 /** A response whose body is `body` as JSON (or the raw text when a string is given). */
 function response(status: number, body?: unknown, headers: Headers = {}): HttpOutcome {

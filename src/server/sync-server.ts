@@ -1,7 +1,7 @@
 // Syncs one MCP server: the sync call with its retries, turned into that server's result.
-import type { CloudflareApi } from './cloudflare-api.js';
-import type { ErrorDetails, SyncStatus } from './envelope.js';
-import { callWithRetries, type RetryContext } from './retry-loop.js';
+import type { CloudflareApi } from '../api/cloudflare-api.js';
+import type { ErrorDetails, SyncStatus } from '../api/envelope.js';
+import { callWithRetries, type RetryContext } from '../retry/retry-loop.js';
 
 export interface ServerResult {
   serverId: string;

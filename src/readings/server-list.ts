@@ -1,10 +1,10 @@
 // Reads the account's MCP servers with the paginated list endpoint: to expand `server-id: *`,
 // and to read many servers' tools and prompts at one request per page. The endpoint is trusted
 // for nothing: its paging is bounded, and ids that could not be real are dropped.
-import { LIST_PAGE_SIZE, type CloudflareApi } from './cloudflare-api.js';
-import { parseServer, type ServerSummary } from './envelope.js';
-import { serverIdProblem } from './inputs.js';
-import { callWithRetries, type RetryContext } from './retry-loop.js';
+import { LIST_PAGE_SIZE, type CloudflareApi } from '../api/cloudflare-api.js';
+import { parseServer, type ServerSummary } from '../api/envelope.js';
+import { serverIdProblem } from '../inputs/inputs.js';
+import { callWithRetries, type RetryContext } from '../retry/retry-loop.js';
 
 /** 10,000 servers at full pages: far past any account, short of looping forever. */
 export const MAX_LIST_PAGES = 100;

@@ -1,11 +1,11 @@
 // Everything the user sees of a run: outputs, annotations, log warnings and the job summary.
 // All text that came from the network passes through untrusted-text on its way out.
 import * as core from '@actions/core';
-import { formatSeconds } from './cloudflare-api.js';
-import type { ErrorDetails, SyncStatus } from './envelope.js';
-import type { FleetReport } from './fleet.js';
-import type { ServerResult } from './sync-server.js';
-import { oneLine, summaryText } from './untrusted-text.js';
+import { formatSeconds } from '../api/cloudflare-api.js';
+import type { ErrorDetails, SyncStatus } from '../api/envelope.js';
+import type { FleetReport } from '../fleet/fleet.js';
+import type { ServerResult } from '../server/sync-server.js';
+import { oneLine, summaryText } from '../untrusted-text.js';
 
 const SEVERITY: Record<SyncStatus, number> = { ready: 0, waiting: 1, stale: 2, error: 3 };
 const ICON: Record<SyncStatus, string> = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };

@@ -1,7 +1,7 @@
 // Reads and validates every input once, into a plain Settings object (the actions/checkout
 // input-helper pattern). Nothing downstream reads inputs or the environment.
 import * as core from '@actions/core';
-import { redactor } from './untrusted-text.js';
+import { redactor } from '../untrusted-text.js';
 
 export type Credentials =
   { kind: 'token'; token: string } | { kind: 'global-key'; email: string; key: string };

@@ -1,11 +1,11 @@
 // Syncs every selected server, `concurrency` at a time, then reads their tools and prompts and
 // checks expected-tools. One server's failure never stops the others.
-import { readCapabilities } from './capabilities.js';
-import type { CloudflareApi } from './cloudflare-api.js';
-import type { Settings } from './inputs.js';
-import type { RetryContext } from './retry-loop.js';
-import { listServers } from './server-list.js';
-import { syncServer, type ServerResult } from './sync-server.js';
+import { readCapabilities } from '../readings/capabilities.js';
+import type { CloudflareApi } from '../api/cloudflare-api.js';
+import type { Settings } from '../inputs/inputs.js';
+import type { RetryContext } from '../retry/retry-loop.js';
+import { listServers } from '../readings/server-list.js';
+import { syncServer, type ServerResult } from '../server/sync-server.js';
 
 export interface FleetReport {
   results: ServerResult[];

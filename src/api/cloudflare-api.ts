@@ -8,10 +8,10 @@ import type { IncomingMessage } from 'node:http';
 import { HttpClient } from '@actions/http-client';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import type { Headers } from './headers.js';
-import type { Credentials, Settings } from './inputs.js';
-import type { RateLimitGate } from './rate-limit.js';
-import { oneLine, redactor } from './untrusted-text.js';
-import { USER_AGENT } from './version.js';
+import type { Credentials, Settings } from '../inputs/inputs.js';
+import type { RateLimitGate } from '../retry/rate-limit.js';
+import { oneLine, redactor } from '../untrusted-text.js';
+import { USER_AGENT } from '../version.js';
 
 /** Larger bodies are cut off unread: no MCP server object comes near this. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;

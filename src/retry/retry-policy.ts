@@ -1,8 +1,13 @@
 // The one place that decides whether a request is retried and how long to wait first. Pure: the
 // caller passes the time and a random source, so every rule is testable without sleeping.
-import { describeApiErrors, parseSyncResult, type Envelope, type SyncResult } from './envelope.js';
-import type { HttpOutcome } from './cloudflare-api.js';
-import { retryAfterMs } from './headers.js';
+import {
+  describeApiErrors,
+  parseSyncResult,
+  type Envelope,
+  type SyncResult,
+} from '../api/envelope.js';
+import type { HttpOutcome } from '../api/cloudflare-api.js';
+import { retryAfterMs } from '../api/headers.js';
 
 export type Verdict =
   | { ok: true; sync: SyncResult; envelope: Envelope }

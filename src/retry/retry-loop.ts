@@ -1,8 +1,8 @@
 // Runs one API call until the retry policy says stop, logging one line per attempt. The policy
 // decides; this loop only sends, waits and keeps count.
-import type { ApiCall, HttpOutcome } from './cloudflare-api.js';
-import { formatSeconds } from './cloudflare-api.js';
-import type { Clock } from './clock.js';
+import type { ApiCall, HttpOutcome } from '../api/cloudflare-api.js';
+import { formatSeconds } from '../api/cloudflare-api.js';
+import type { Clock } from '../clock.js';
 import {
   classify,
   nextStep,
@@ -10,7 +10,7 @@ import {
   type RetrySettings,
   type Verdict,
 } from './retry-policy.js';
-import { oneLine } from './untrusted-text.js';
+import { oneLine } from '../untrusted-text.js';
 
 export interface RetryContext {
   settings: RetrySettings & { requestTimeoutMs: number; timeoutMs: number };

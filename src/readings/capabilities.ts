@@ -1,9 +1,9 @@
 // Reads the tools and prompts of servers after their sync. One server costs one read; several
 // are read from the list pages, a hundred to a request, stopping once all are found. A failed
 // read is a warning: the sync itself succeeded.
-import type { CloudflareApi } from './cloudflare-api.js';
-import { parseServer, type ServerSummary } from './envelope.js';
-import { callWithRetries, type RetryContext } from './retry-loop.js';
+import type { CloudflareApi } from '../api/cloudflare-api.js';
+import { parseServer, type ServerSummary } from '../api/envelope.js';
+import { callWithRetries, type RetryContext } from '../retry/retry-loop.js';
 import { ListError, listServers } from './server-list.js';
 
 export interface Capabilities {

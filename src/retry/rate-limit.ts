@@ -8,8 +8,8 @@
 // when it was sent; `r` less those is a safe count of what is left, whatever order the answers
 // come back in. Once the window is over, a single probe asks for a fresh reading before the
 // others go, so a new window is never overrun by a crowd of waiting workers.
-import type { Clock } from './clock.js';
-import { parseRateLimit, retryAfterMs, type Headers } from './headers.js';
+import type { Clock } from '../clock.js';
+import { parseRateLimit, retryAfterMs, type Headers } from '../api/headers.js';
 
 /** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;
