@@ -31508,7 +31508,7 @@ function error(message, properties = {}) {
  * @param message warning issue message. Errors will be converted to string via toString()
  * @param properties optional properties to add to the annotation.
  */
-function core_warning(message, properties = {}) {
+function warning(message, properties = {}) {
     command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
@@ -31650,8 +31650,6 @@ function parseEnvelope(text, clean = (value) => value) {
         errors: parseMessages(body.errors),
         result: body.result,
     };
-    if (isObject(body.result_info))
-        envelope.resultInfo = parseResultInfo(body.result_info);
     return envelope;
 }
 function parseMessages(value) {
@@ -31669,22 +31667,19 @@ function parseMessages(value) {
     }
     return messages;
 }
-function parseResultInfo(info) {
-    return {
-        perPage: numberField(info.per_page),
-        totalCount: numberField(info.total_count),
-        totalPages: numberField(info.total_pages),
-    };
-}
 /** Cloudflare's own words for a failed call: `Authentication error (10000)`. */
 function describeApiErrors(errors) {
     return errors
         .map(({ code, message }) => (code === undefined ? message : `${message || 'error'} (${code})`))
         .join('; ');
 }
+/**
+ * The sync's answer, or undefined when `result` is not one: an object with a known `status` or an
+ * `error`. Anything else (`{}`, a list, a string) says nothing about the sync.
+ */
 function parseSyncResult(result) {
     if (!isObject(result))
-        return {};
+        return undefined;
     const sync = {};
     const status = stringField(result.status);
     if (status !== undefined && SYNC_STATUSES.includes(status)) {
@@ -31696,7 +31691,10 @@ function parseSyncResult(result) {
     const details = parseErrorDetails(result.error_details);
     if (details !== undefined)
         sync.errorDetails = details;
-    return sync;
+    const authentication = stringField(result.authentication_status);
+    if (authentication !== undefined)
+        sync.authenticationStatus = authentication;
+    return sync.status === undefined && sync.error === undefined ? undefined : sync;
 }
 function parseErrorDetails(value) {
     if (!isObject(value))
@@ -31718,33 +31716,6 @@ function parseErrorDetails(value) {
     if (statusCode !== undefined)
         details.status_code = statusCode;
     return Object.keys(details).length > 0 ? details : undefined;
-}
-/** An MCP server object as the read and list endpoints return it; undefined without a string id. */
-function parseServer(value) {
-    if (!isObject(value))
-        return undefined;
-    const id = stringField(value.id);
-    if (id === undefined)
-        return undefined;
-    const server = { id };
-    const tools = capabilityNames(value.tools);
-    if (tools !== undefined)
-        server.tools = tools;
-    const prompts = capabilityNames(value.prompts);
-    if (prompts !== undefined)
-        server.prompts = prompts;
-    return server;
-}
-function capabilityNames(value) {
-    if (!Array.isArray(value))
-        return undefined;
-    const names = [];
-    for (const item of value) {
-        const name = typeof item === 'string' ? item : isObject(item) ? stringField(item.name) : undefined;
-        if (name !== undefined)
-            names.push(name);
-    }
-    return names;
 }
 
 ;// CONCATENATED MODULE: ./src/untrusted-text.ts
@@ -31846,16 +31817,21 @@ function pathSegment(value) {
 }
 class CloudflareApi {
     gate;
+    runStop;
     // Only the client's proxy-aware keep-alive agent is used, so a server's sync, retries and read
     // share a connection. Requests go through requestRaw, which neither retries nor follows
     // redirects, with this run's own headers and an abort signal.
     http = new lib_HttpClient(USER_AGENT, [], { keepAlive: true });
     serversPath;
+    portalsPath;
     authHeaders;
     redact;
-    constructor(settings, gate) {
+    constructor(settings, gate, runStop) {
         this.gate = gate;
-        this.serversPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp/servers`;
+        this.runStop = runStop;
+        const mcpPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp`;
+        this.serversPath = `${mcpPath}/servers`;
+        this.portalsPath = `${mcpPath}/portals`;
         this.authHeaders = authHeaders(settings.credentials);
         const { credentials } = settings;
         this.redact = redactor(credentials.kind === 'token' ? [credentials.token] : [credentials.key]);
@@ -31872,15 +31848,31 @@ class CloudflareApi {
     listPage(page) {
         return this.call('GET', `${this.serversPath}?page=${page}&per_page=${LIST_PAGE_SIZE}`);
     }
+    /** `GET …/mcp/portals/{id}`: the portal with its servers, their tools and its overrides. */
+    readPortal(portalId) {
+        return this.call('GET', `${this.portalsPath}/${pathSegment(portalId)}`);
+    }
+    /** The quota the API last announced in `Ratelimit-Policy`. */
+    get rateLimitPolicy() {
+        return this.gate.policy;
+    }
     /** Closes kept-alive connections so the process can exit at once. */
     dispose() {
         this.http.dispose();
     }
     call(method, url) {
         return async (timeoutMs, deadlineMs) => {
-            const ticket = await this.gate.acquire(deadlineMs);
+            const stopped = { kind: 'not-sent', why: 'stopped' };
+            if (this.runStop.signal.aborted)
+                return stopped;
+            const ticket = await this.gate.acquire(deadlineMs, this.runStop.signal);
+            if (this.runStop.signal.aborted) {
+                if (ticket !== undefined)
+                    this.gate.settle(ticket, undefined, {});
+                return stopped;
+            }
             if (ticket === undefined)
-                return undefined;
+                return { kind: 'not-sent', why: 'deadline' };
             const outcome = await this.exchange(method, new URL(url), timeoutMs);
             if (outcome.kind === 'response')
                 this.gate.settle(ticket, outcome.status, outcome.headers);
@@ -31894,6 +31886,8 @@ class CloudflareApi {
         // or never answers cannot hold the step, and aborting destroys the socket.
         const abort = new AbortController();
         const timer = setTimeout(() => abort.abort(), timeoutMs);
+        const cancel = () => abort.abort();
+        this.runStop.abortSignal.addEventListener('abort', cancel, { once: true });
         try {
             const secure = url.protocol === 'https:';
             const response = await this.http.requestRaw({
@@ -31912,13 +31906,16 @@ class CloudflareApi {
             return await readResponse(response.message, this.redact);
         }
         catch (error) {
-            const message = abort.signal.aborted
-                ? `no response within ${formatSeconds(timeoutMs)}`
-                : `network error: ${this.redact(describeNetworkError(error))}`;
+            const message = this.runStop.abortSignal.aborted
+                ? 'request aborted: the run was cancelled'
+                : abort.signal.aborted
+                    ? `no response within ${formatSeconds(timeoutMs)}`
+                    : `network error: ${this.redact(describeNetworkError(error))}`;
             return { kind: 'network', message };
         }
         finally {
             clearTimeout(timer);
+            this.runStop.abortSignal.removeEventListener('abort', cancel);
         }
     }
 }
@@ -32000,8 +31997,426 @@ function formatSeconds(ms) {
 ;// CONCATENATED MODULE: ./src/clock.ts
 const systemClock = {
     now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+    sleep: (ms, signal) => new Promise((resolve) => {
+        if (signal?.aborted === true)
+            return resolve();
+        const done = () => {
+            clearTimeout(timer);
+            signal?.removeEventListener('abort', done);
+            resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        signal?.addEventListener('abort', done, { once: true });
+    }),
 };
+
+;// CONCATENATED MODULE: ./src/api/server-object.ts
+// Defensive readers for the MCP server and portal objects of Cloudflare's API (`mcp_server`,
+// `mcp_portal`, `mcp_portal_server` in its OpenAPI document). Tools and prompts are free-form
+// objects there: a capability is whatever carries a string `name`; the rest is skipped, never
+// thrown on.
+
+const AUTHENTICATION_STATUSES = [
+    'not_required',
+    'required',
+    'connected',
+    'stale',
+    'manual',
+];
+/** Said wherever `authentication_status: required` shows: no API call can do this for us. */
+const ADMIN_LOGIN_NEEDED = 'an administrator must authenticate this MCP server in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers → the server → Authenticate) before it can sync';
+/** A server object from a read, list or portal, or undefined without a usable id. */
+function parseServerState(value) {
+    if (!isObject(value))
+        return undefined;
+    // A portal's entry names the server as `server_id`; its own `id` is the same id elsewhere.
+    const id = stringField(value.server_id) ?? stringField(value.id);
+    if (id === undefined)
+        return undefined;
+    const state = {
+        id,
+        tools: capabilities(value.tools),
+        prompts: capabilities(value.prompts),
+        toolOverrides: [],
+        promptOverrides: [],
+    };
+    const status = stringField(value.status);
+    if (status !== undefined && SYNC_STATUSES.includes(status)) {
+        state.status = status;
+    }
+    state.authenticationStatus = authenticationStatus(value.authentication_status);
+    if (state.authenticationStatus === undefined)
+        delete state.authenticationStatus;
+    const error = stringField(value.error);
+    if (error !== undefined && error.trim() !== '')
+        state.error = error;
+    const details = parseErrorDetails(value.error_details);
+    if (details !== undefined)
+        state.errorDetails = details;
+    if (stringField(value.server_id) !== undefined) {
+        // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+        state.portalToolOverrides = overrides(value.updated_tools, 'portal_alias');
+        state.portalPromptOverrides = overrides(value.updated_prompts, 'portal_alias');
+        if (value.default_disabled === true)
+            state.portalDefaultDisabled = true;
+        state.toolOverrides = overrides(value.updated_tools, 'server_alias').filter(hasAlias);
+        state.promptOverrides = overrides(value.updated_prompts, 'server_alias').filter(hasAlias);
+    }
+    else {
+        state.toolOverrides = overrides(value.updated_tools, 'alias');
+        state.promptOverrides = overrides(value.updated_prompts, 'alias');
+    }
+    return state;
+}
+function authenticationStatus(value) {
+    const text = stringField(value);
+    return text !== undefined && AUTHENTICATION_STATUSES.includes(text)
+        ? text
+        : undefined;
+}
+function hasAlias(override) {
+    return override.alias !== undefined;
+}
+function capabilities(value) {
+    if (!Array.isArray(value))
+        return [];
+    const found = [];
+    for (const item of value) {
+        if (!isObject(item))
+            continue;
+        const name = stringField(item.name);
+        if (name === undefined || name === '')
+            continue;
+        const capability = { name };
+        const description = stringField(item.description);
+        if (description !== undefined)
+            capability.description = description;
+        if (item.inputSchema !== undefined)
+            capability.inputSchema = item.inputSchema;
+        if (item.arguments !== undefined)
+            capability.arguments = item.arguments;
+        found.push(capability);
+    }
+    return found;
+}
+function overrides(value, aliasField) {
+    if (!Array.isArray(value))
+        return [];
+    const found = [];
+    for (const item of value) {
+        if (!isObject(item))
+            continue;
+        const name = stringField(item.name);
+        if (name === undefined || name === '')
+            continue;
+        const override = { name };
+        const alias = stringField(item[aliasField]);
+        if (alias !== undefined && alias !== '')
+            override.alias = alias;
+        if (typeof item.enabled === 'boolean')
+            override.enabled = item.enabled;
+        found.push(override);
+    }
+    return found;
+}
+/** A portal object's id and its servers; undefined when it is not one. */
+function parsePortal(value) {
+    if (!isObject(value))
+        return undefined;
+    const id = stringField(value.id);
+    if (id === undefined || !Array.isArray(value.servers))
+        return undefined;
+    const servers = [];
+    for (const item of value.servers) {
+        const server = parseServerState(item);
+        if (server !== undefined)
+            servers.push(server);
+    }
+    return { id, servers };
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+// Reads and validates every input once, into a plain Settings object (the actions/checkout
+// input-helper pattern). Nothing downstream reads inputs or the environment.
+
+
+/** A bad input: the message names the input and what it expected, never a credential. */
+class InputError extends Error {
+    name = 'InputError';
+}
+const DEFAULTS = {
+    'max-attempts': '5',
+    'base-delay-seconds': '1',
+    'max-delay-seconds': '30',
+    'timeout-seconds': '300',
+    'request-timeout-seconds': '30',
+    concurrency: '4',
+    'expected-tools': '',
+    'wait-for-ready': 'true',
+    'on-breaking-change': 'warn',
+    'dry-run': 'false',
+    'api-base-url': 'https://api.cloudflare.com/client/v4',
+};
+const ENV_FALLBACKS = {
+    'api-token': 'CLOUDFLARE_API_TOKEN',
+    'api-email': 'CLOUDFLARE_EMAIL',
+    'api-key': 'CLOUDFLARE_API_KEY',
+    'account-id': 'CLOUDFLARE_ACCOUNT_ID',
+};
+const MAX_ID_LENGTH = 32;
+/** Cloudflare's rule for MCP server and portal ids. */
+const ID_PATTERN = /^[a-z0-9_]+(?:-[a-z0-9_]+)*$/;
+const ID_RULE = "an id is 1–32 lowercase letters, digits and _, with single - between them (like docs-mcp); it is the id shown in the server's details in the Cloudflare dashboard, not its display name";
+/**
+ * Names other actions use for the same values (cloudflare/wrangler-action's `apiToken`,
+ * `accountId`, …): GitHub passes them on as INPUT_ variables this action would otherwise ignore.
+ */
+const FOREIGN_SPELLINGS = {
+    APITOKEN: 'api-token',
+    ACCOUNTID: 'account-id',
+    API_TOKEN: 'api-token',
+    ACCOUNT_ID: 'account-id',
+    SERVERID: 'server-id',
+    SERVER_ID: 'server-id',
+    PORTALID: 'portal-id',
+    PORTAL_ID: 'portal-id',
+};
+// A GitHub job runs for at most six hours; longer figures are typos.
+const SIX_HOURS_SECONDS = 6 * 60 * 60;
+/** The settings from the runner's inputs, with credentials masked before anything is logged. */
+function readSettings(env = process.env) {
+    const read = (name) => getInput(name);
+    for (const secret of rawSecrets(read, env))
+        core_setSecret(secret);
+    rejectForeignSpellings(env);
+    const settings = parseSettings(read, env);
+    info(`credentials: ${settings.credentials.source}`);
+    return settings;
+}
+/**
+ * An input this action does not have, spelled as another action spells one of its own, is a
+ * mistake worth stopping for: ignored, it would leave the run on the wrong credentials.
+ */
+function rejectForeignSpellings(env) {
+    for (const name of Object.keys(env)) {
+        if (!name.startsWith('INPUT_') || (env[name] ?? '').trim() === '')
+            continue;
+        const ours = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
+        if (ours !== undefined) {
+            const given = name.slice('INPUT_'.length).toLowerCase();
+            throw new InputError(`${ours}: this action has no input named ${JSON.stringify(given)} (the spelling wrangler-action uses); name it ${ours}`);
+        }
+    }
+}
+function inputOrEnv(read, env, name) {
+    return read(name).trim() || (env[ENV_FALLBACKS[name]] ?? '').trim();
+}
+/** Every credential value as given and as it will be sent, so each form is masked. */
+function rawSecrets(read, env) {
+    const given = [
+        read('api-token').trim(),
+        read('api-key').trim(),
+        (env.CLOUDFLARE_API_TOKEN ?? '').trim(),
+        (env.CLOUDFLARE_API_KEY ?? '').trim(),
+    ];
+    return [...new Set([...given, ...given.map(cleanToken)])].filter((secret) => secret !== '');
+}
+function cleanToken(raw) {
+    return raw.replace(/^bearer\s+/i, '').trim();
+}
+function parseSettings(read, env) {
+    try {
+        return parseAll(read, env);
+    }
+    catch (error) {
+        // A credential pasted into the wrong input must not be echoed back by its error message.
+        if (error instanceof InputError)
+            throw new InputError(redactor(rawSecrets(read, env))(error.message));
+        throw error;
+    }
+}
+function parseAll(read, env) {
+    const input = (name) => read(name).trim() || DEFAULTS[name];
+    const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 'zero allowed');
+    const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 'zero allowed');
+    if (maxDelaySeconds < baseDelaySeconds) {
+        throw new InputError(`max-delay-seconds: expected at least base-delay-seconds (${baseDelaySeconds}), got ${maxDelaySeconds}`);
+    }
+    return {
+        credentials: parseCredentials(read, env),
+        accountId: parseAccountId(inputOrEnv(read, env, 'account-id')),
+        ...parseSelection(read('server-id'), read('portal-id')),
+        maxAttempts: wholeNumber(input('max-attempts'), 'max-attempts', 1, 100),
+        baseDelayMs: baseDelaySeconds * 1000,
+        maxDelayMs: maxDelaySeconds * 1000,
+        timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', 'positive') * 1000,
+        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') * 1000,
+        concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
+        expectedTools: splitList(read('expected-tools')),
+        waitForReady: inputs_boolean(input('wait-for-ready'), 'wait-for-ready'),
+        onBreakingChange: oneOf(input('on-breaking-change'), 'on-breaking-change', [
+            'warn',
+            'fail',
+            'ignore',
+        ]),
+        dryRun: inputs_boolean(input('dry-run'), 'dry-run'),
+        apiBaseUrl: parseApiBaseUrl(input('api-base-url')),
+    };
+}
+/**
+ * The first of: the api-token input; the api-email and api-key inputs; CLOUDFLARE_API_TOKEN;
+ * CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY. Inputs beat the environment, which another step
+ * (wrangler, say) may have left behind.
+ */
+function parseCredentials(read, env) {
+    const fromInputs = credentialsFrom(read('api-token'), read('api-email'), read('api-key'), ['the api-token input', 'the api-email and api-key inputs'], ['api-token', 'api-email', 'api-key']);
+    if (fromInputs !== undefined)
+        return fromInputs;
+    const fromEnv = credentialsFrom(env.CLOUDFLARE_API_TOKEN ?? '', env.CLOUDFLARE_EMAIL ?? '', env.CLOUDFLARE_API_KEY ?? '', ['the CLOUDFLARE_API_TOKEN variable', 'the CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY variables'], ['api-token', 'api-email', 'api-key']);
+    if (fromEnv !== undefined)
+        return fromEnv;
+    throw new InputError('api-token: no credentials given: set api-token (or CLOUDFLARE_API_TOKEN), or api-email with api-key');
+}
+/** Credentials from one source (inputs or variables); undefined when it gives none. */
+function credentialsFrom(rawToken, rawEmail, rawKey, [tokenSource, keySource], [tokenName, emailName, keyName]) {
+    const token = cleanToken(rawToken.trim());
+    if (token !== '') {
+        if (!/^[\x21-\x7e]+$/.test(token)) {
+            throw new InputError(`${tokenName}: expected a Cloudflare API token (printable characters, no spaces), from ${tokenSource}`);
+        }
+        return { kind: 'token', token, source: `API token from ${tokenSource}` };
+    }
+    const email = rawEmail.trim();
+    const key = rawKey.trim();
+    if (email === '' && key === '')
+        return undefined;
+    // Half a pair is a mistake, not a reason to fall back to credentials from elsewhere.
+    if (key === '')
+        throw new InputError(`${keyName}: required with ${emailName} (or set api-token instead)`);
+    if (email === '')
+        throw new InputError(`${emailName}: required with ${keyName} (or set api-token instead)`);
+    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
+        throw new InputError(`${emailName}: expected the email address of the Cloudflare account`);
+    }
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+        throw new InputError(`${keyName}: expected a Global API Key (printable characters, no spaces)`);
+    }
+    return { kind: 'global-key', email, key, source: `Global API Key from ${keySource}` };
+}
+function parseAccountId(value) {
+    // The value is not echoed: a secret pasted into the wrong input must not reach the log.
+    if (value === '')
+        throw new InputError('account-id: required (or set CLOUDFLARE_ACCOUNT_ID)');
+    if (!/^[0-9a-f]{32}$/i.test(value)) {
+        throw new InputError(`account-id: expected 32 hexadecimal characters, got ${Array.from(value).length} characters`);
+    }
+    return value;
+}
+/** Splits a comma/newline separated list, dropping blank entries and repeats. */
+function splitList(value) {
+    const items = value.split(/[,\r\n]+/).map((item) => item.trim());
+    return [...new Set(items.filter((item) => item !== ''))];
+}
+function parseSelection(serverIds, portalIds) {
+    const ids = splitList(serverIds);
+    const portals = splitList(portalIds);
+    if (ids.length === 0 && portals.length === 0) {
+        // An unset job output or variable expands to nothing: say where such values come from.
+        const given = serverIds.trim() === '' ? 'empty' : 'only separators';
+        throw new InputError(`server-id: required (or portal-id), but it is ${given}; when it comes from an expression such as \${{ steps.deploy.outputs.server-id }} or \${{ vars.MCP_SERVER_ID }}, that output or variable is not set`);
+    }
+    if (portals.length > 1) {
+        throw new InputError(`portal-id: expected one MCP portal id, got ${portals.length}`);
+    }
+    const [portalId] = portals;
+    if (portalId !== undefined) {
+        const problem = idProblem(portalId);
+        if (problem !== undefined)
+            throw new InputError(`portal-id: ${problem}`);
+    }
+    if (ids.includes('*')) {
+        if (ids.length > 1)
+            throw new InputError('server-id: * (every server) cannot be combined with ids');
+        return { servers: { kind: 'all' }, ...(portalId === undefined ? {} : { portalId }) };
+    }
+    for (const id of ids) {
+        const problem = idProblem(id);
+        if (problem !== undefined)
+            throw new InputError(`server-id: ${problem}`);
+    }
+    return { servers: { kind: 'list', ids }, ...(portalId === undefined ? {} : { portalId }) };
+}
+/** Why `id` cannot be an MCP server or portal id under Cloudflare's rule, or undefined. */
+function idProblem(id) {
+    const length = Array.from(id).length;
+    const shown = JSON.stringify(Array.from(id).slice(0, 40).join(''));
+    if (length > MAX_ID_LENGTH) {
+        return `${shown} is ${length} characters long, not an id: ${ID_RULE}`;
+    }
+    if (!ID_PATTERN.test(id))
+        return `${shown} is not an id: ${ID_RULE}`;
+    return undefined;
+}
+function inputs_boolean(value, name) {
+    if (/^true$/i.test(value))
+        return true;
+    if (/^false$/i.test(value))
+        return false;
+    throw new InputError(`${name}: expected true or false, got ${quote(value)}`);
+}
+function oneOf(value, name, allowed) {
+    const found = allowed.find((option) => option === value.toLowerCase());
+    if (found === undefined) {
+        const options = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}`;
+        throw new InputError(`${name}: expected ${options}, got ${quote(value)}`);
+    }
+    return found;
+}
+function wholeNumber(value, name, min, max) {
+    const number = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+    if (!(number >= min && number <= max)) {
+        throw new InputError(`${name}: expected a whole number from ${min} to ${max}, got ${quote(value)}`);
+    }
+    return number;
+}
+/** A decimal number of seconds (millisecond precision), at most six hours. */
+function seconds(value, name, zero) {
+    const number = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+    const tooSmall = zero === 'positive' ? !(number > 0) : !(number >= 0);
+    if (tooSmall || !(number <= SIX_HOURS_SECONDS)) {
+        const lower = zero === 'positive' ? 'more than 0' : 'from 0';
+        throw new InputError(`${name}: expected a number of seconds ${lower} up to ${SIX_HOURS_SECONDS}, got ${quote(value)}`);
+    }
+    return number;
+}
+function quote(value) {
+    return JSON.stringify(Array.from(value).slice(0, 40).join(''));
+}
+function parseApiBaseUrl(value) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        throw new InputError(`api-base-url: expected an https:// URL, got ${quote(value)}`);
+    }
+    if (url.username !== '' || url.password !== '') {
+        throw new InputError('api-base-url: expected no user name or password in the URL');
+    }
+    if (url.search !== '' || url.hash !== '') {
+        throw new InputError('api-base-url: expected no query or fragment in the URL');
+    }
+    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
+        throw new InputError('api-base-url: expected https://; plain http:// is allowed only for loopback hosts');
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        throw new InputError(`api-base-url: expected an https:// URL, got ${quote(url.protocol)}`);
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+function isLoopback(hostname) {
+    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
 
 ;// CONCATENATED MODULE: ./src/api/headers.ts
 // Parsers for the response headers that steer waiting: `retry-after-ms`, `Retry-After` and
@@ -32065,10 +32480,30 @@ function parseRateLimit(headers) {
     }
     return binding;
 }
+/** The quota with the fewest requests per second among those `Ratelimit-Policy` names. */
+function parseRateLimitPolicy(headers) {
+    const value = header(headers, 'ratelimit-policy');
+    if (value === undefined)
+        return undefined;
+    let binding;
+    for (const params of structuredItems(value)) {
+        const { q, w } = params;
+        if (q === undefined || w === undefined || !INTEGER.test(q) || !INTEGER.test(w))
+            continue;
+        const policy = { quota: Number(q), windowSeconds: Number(w) };
+        if (policy.quota === 0 || policy.windowSeconds === 0)
+            continue;
+        const rate = (p) => p.quota / p.windowSeconds;
+        if (binding === undefined || rate(policy) < rate(binding))
+            binding = policy;
+    }
+    return binding;
+}
 
 ;// CONCATENATED MODULE: ./src/retry/retry-policy.ts
 // The one place that decides whether a request is retried and how long to wait first. Pure: the
 // caller passes the time and a random source, so every rule is testable without sleeping.
+
 
 
 /** HTTP statuses worth another try unless the body says otherwise (Cloudflare's 52x are 5xx). */
@@ -32076,18 +32511,22 @@ function isRetryableStatus(status) {
     return status === 408 || status === 409 || status === 429 || (status >= 500 && status <= 599);
 }
 /** Classifies one exchange: success, or a failure that is or is not worth retrying. */
-function classify(outcome) {
+function classify(outcome, purpose = 'sync') {
     if (outcome.kind === 'network') {
         return { ok: false, retryable: true, message: outcome.message, sync: {} };
     }
     const { status, envelope } = outcome;
-    const sync = envelope === undefined ? {} : parseSyncResult(envelope.result);
+    // A read's result is a server object, whose own `error` is the last sync's, not this call's.
+    const parsed = envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
+    const sync = parsed ?? {};
     const bodyRetryable = sync.errorDetails?.retryable;
     const fail = (retryable, message) => ({
         ok: false,
         retryable,
         message,
         sync,
+        ...(status === 401 || status === 403 ? { stopsRun: true } : {}),
+        ...(status === 404 ? { notFound: true } : {}),
     });
     if (status >= 300 && status <= 399) {
         // A redirect could hand our credentials to another origin; it is never followed or retried.
@@ -32100,6 +32539,14 @@ function classify(outcome) {
         if (!envelope.success) {
             return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
         }
+        if (purpose === 'read')
+            return { ok: true, sync, envelope };
+        if (parsed === undefined) {
+            // As good as a body that is no envelope at all: the answer may be whole next time.
+            return fail(true, `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`);
+        }
+        if (sync.authenticationStatus === 'required')
+            return fail(false, ADMIN_LOGIN_NEEDED);
         if (sync.error !== undefined || sync.status === 'error') {
             return fail(bodyRetryable === true, syncErrorMessage(sync));
         }
@@ -32107,6 +32554,17 @@ function classify(outcome) {
     }
     const retryable = bodyRetryable ?? isRetryableStatus(status);
     return fail(retryable, apiFailureMessage(status, envelope, sync));
+}
+function shape(result) {
+    if (result === null || result === undefined)
+        return 'no result';
+    if (Array.isArray(result))
+        return 'the result is a list';
+    if (typeof result !== 'object')
+        return `the result is a ${typeof result}`;
+    return Object.keys(result).length === 0
+        ? 'the result is an empty object'
+        : 'the result is an object without them';
 }
 function syncErrorMessage(sync) {
     const error = sync.error ?? 'sync failed';
@@ -32160,7 +32618,7 @@ function nextStep(outcome, verdict, attempt, settings, clock) {
 
 
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
-async function callWithRetries(label, call, context) {
+async function callWithRetries(label, call, context, purpose = 'sync') {
     const { settings, clock, deadlineMs } = context;
     const timeout = `timeout-seconds (${formatSeconds(settings.timeoutMs)})`;
     let attempts = 0;
@@ -32169,9 +32627,28 @@ async function callWithRetries(label, call, context) {
         const remainingMs = deadlineMs - clock.now();
         const outcome = remainingMs > 0
             ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
-            : undefined;
-        if (outcome === undefined) {
-            // Nothing was sent: the deadline came first, or a rate-limit pause outlasts it.
+            : { kind: 'not-sent', why: 'deadline' };
+        if (outcome.kind === 'not-sent') {
+            const stop = context.runStop.reason;
+            if (outcome.why === 'stopped' && stop !== undefined) {
+                const verdict = last?.verdict ?? {
+                    ok: false,
+                    retryable: false,
+                    message: stop.message,
+                    sync: {},
+                };
+                const error = stop.kind === 'cancelled'
+                    ? `${stop.message} before ${label} was answered`
+                    : `${oneLine(stop.message)} (not sent: the API refused the credentials)`;
+                return {
+                    ok: false,
+                    verdict,
+                    attempts,
+                    ...(last === undefined ? {} : { outcome: last.outcome }),
+                    error,
+                };
+            }
+            // The deadline came first, or a rate-limit pause outlasts it.
             context.log(`${label}: not sent, ${timeout} ran out`);
             const verdict = last?.verdict ?? {
                 ok: false,
@@ -32179,10 +32656,12 @@ async function callWithRetries(label, call, context) {
                 message: 'not sent',
                 sync: {},
             };
-            return failed(verdict, attempts, last?.outcome, `${timeout} ran out`);
+            return failed(verdict, attempts, last?.outcome, `${timeout} ran out`, 'timeout-seconds');
         }
         attempts += 1;
-        const verdict = classify(outcome);
+        const verdict = classify(outcome, purpose);
+        if (!verdict.ok && verdict.stopsRun === true)
+            context.runStop.stop('credentials', verdict.message);
         const step = nextStep(outcome, verdict, attempts, settings, {
             nowMs: clock.now(),
             deadlineMs,
@@ -32193,24 +32672,25 @@ async function callWithRetries(label, call, context) {
             return { ok: true, verdict, attempts, outcome };
         last = { outcome, verdict };
         if (step.action === 'retry') {
-            await clock.sleep(step.waitMs);
+            await clock.sleep(step.waitMs, context.runStop.signal);
         }
         else if (step.reason === 'attempts-exhausted') {
-            return failed(verdict, attempts, outcome, `max-attempts (${settings.maxAttempts}) used up`);
+            return failed(verdict, attempts, outcome, `max-attempts (${settings.maxAttempts}) used up`, 'max-attempts');
         }
         else if (step.reason === 'deadline') {
-            return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
+            return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`, 'timeout-seconds');
         }
         else {
             return { ok: false, verdict, attempts, outcome, error: oneLine(verdict.message) };
         }
     }
 }
-function failed(verdict, attempts, outcome, reason) {
+function failed(verdict, attempts, outcome, reason, gaveUp) {
     return {
         ok: false,
         verdict,
         attempts,
+        gaveUp,
         ...(outcome === undefined ? {} : { outcome }),
         error: `${oneLine(verdict.message)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
     };
@@ -32233,244 +32713,47 @@ function attemptLine(label, attempt, maxAttempts, outcome, verdict, step) {
     return `${head}, ${what}`;
 }
 
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-// Reads and validates every input once, into a plain Settings object (the actions/checkout
-// input-helper pattern). Nothing downstream reads inputs or the environment.
-
-
-/** A bad input: the message names the input and what it expected, never a credential. */
-class InputError extends Error {
-    name = 'InputError';
-}
-const DEFAULTS = {
-    'max-attempts': '5',
-    'base-delay-seconds': '1',
-    'max-delay-seconds': '30',
-    'timeout-seconds': '300',
-    'request-timeout-seconds': '30',
-    concurrency: '4',
-    'expected-tools': '',
-    'api-base-url': 'https://api.cloudflare.com/client/v4',
-};
-const ENV_FALLBACKS = {
-    'api-token': 'CLOUDFLARE_API_TOKEN',
-    'api-email': 'CLOUDFLARE_EMAIL',
-    'api-key': 'CLOUDFLARE_API_KEY',
-    'account-id': 'CLOUDFLARE_ACCOUNT_ID',
-};
-const MAX_ID_LENGTH = 32;
-// A GitHub job runs for at most six hours; longer figures are typos.
-const SIX_HOURS_SECONDS = 6 * 60 * 60;
-/** The settings from the runner's inputs, with credentials masked before anything is logged. */
-function readSettings(env = process.env) {
-    const read = (name) => getInput(name);
-    for (const secret of rawSecrets(read, env))
-        core_setSecret(secret);
-    return parseSettings(read, env);
-}
-function withFallback(read, env, name) {
-    return read(name).trim() || (env[ENV_FALLBACKS[name]] ?? '').trim();
-}
-/** Every credential value as given and as it will be sent, so each form is masked. */
-function rawSecrets(read, env) {
-    const given = [withFallback(read, env, 'api-token'), withFallback(read, env, 'api-key')];
-    return [...new Set([...given, cleanToken(given[0] ?? '')])].filter((secret) => secret !== '');
-}
-function cleanToken(raw) {
-    return raw.replace(/^bearer\s+/i, '').trim();
-}
-function parseSettings(read, env) {
-    try {
-        return parseAll(read, env);
-    }
-    catch (error) {
-        // A credential pasted into the wrong input must not be echoed back by its error message.
-        if (error instanceof InputError)
-            throw new InputError(redactor(rawSecrets(read, env))(error.message));
-        throw error;
-    }
-}
-function parseAll(read, env) {
-    const input = (name) => read(name).trim() || DEFAULTS[name];
-    const baseDelaySeconds = seconds(input('base-delay-seconds'), 'base-delay-seconds', 'zero allowed');
-    const maxDelaySeconds = seconds(input('max-delay-seconds'), 'max-delay-seconds', 'zero allowed');
-    if (maxDelaySeconds < baseDelaySeconds) {
-        throw new InputError(`max-delay-seconds: expected at least base-delay-seconds (${baseDelaySeconds}), got ${maxDelaySeconds}`);
-    }
-    return {
-        credentials: parseCredentials(read, env),
-        accountId: parseAccountId(withFallback(read, env, 'account-id')),
-        servers: parseServerSelection(read('server-id')),
-        maxAttempts: wholeNumber(input('max-attempts'), 'max-attempts', 1, 100),
-        baseDelayMs: baseDelaySeconds * 1000,
-        maxDelayMs: maxDelaySeconds * 1000,
-        timeoutMs: seconds(input('timeout-seconds'), 'timeout-seconds', 'positive') * 1000,
-        requestTimeoutMs: seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') * 1000,
-        concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
-        expectedTools: splitList(read('expected-tools')),
-        apiBaseUrl: parseApiBaseUrl(input('api-base-url')),
-    };
-}
-function parseCredentials(read, env) {
-    const token = cleanToken(withFallback(read, env, 'api-token'));
-    if (token !== '') {
-        if (!/^[\x21-\x7e]+$/.test(token)) {
-            throw new InputError('api-token: expected a Cloudflare API token (printable characters, no spaces)');
-        }
-        return { kind: 'token', token };
-    }
-    const email = withFallback(read, env, 'api-email');
-    const key = withFallback(read, env, 'api-key');
-    if (email === '' && key === '') {
-        throw new InputError('api-token: no credentials given: set api-token (or CLOUDFLARE_API_TOKEN), or api-email with api-key');
-    }
-    if (key === '')
-        throw new InputError('api-key: required with api-email (or set api-token instead)');
-    if (email === '')
-        throw new InputError('api-email: required with api-key (or set api-token instead)');
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-        throw new InputError('api-email: expected the email address of the Cloudflare account');
-    }
-    if (!/^[\x21-\x7e]+$/.test(key)) {
-        throw new InputError('api-key: expected a Global API Key (printable characters, no spaces)');
-    }
-    return { kind: 'global-key', email, key };
-}
-function parseAccountId(value) {
-    // The value is not echoed: a secret pasted into the wrong input must not reach the log.
-    if (value === '')
-        throw new InputError('account-id: required (or set CLOUDFLARE_ACCOUNT_ID)');
-    if (!/^[0-9a-f]{32}$/i.test(value)) {
-        throw new InputError(`account-id: expected 32 hexadecimal characters, got ${Array.from(value).length} characters`);
-    }
-    return value;
-}
-/** Splits a comma/newline separated list, dropping blank entries and repeats. */
-function splitList(value) {
-    const items = value.split(/[,\r\n]+/).map((item) => item.trim());
-    return [...new Set(items.filter((item) => item !== ''))];
-}
-function parseServerSelection(value) {
-    const ids = splitList(value);
-    if (ids.length === 0) {
-        throw new InputError('server-id: required: one MCP server id, a comma/newline list, or *');
-    }
-    if (ids.includes('*')) {
-        if (ids.length > 1)
-            throw new InputError('server-id: * (every server) cannot be combined with ids');
-        return { kind: 'all' };
-    }
-    for (const id of ids) {
-        const problem = serverIdProblem(id);
-        if (problem !== undefined)
-            throw new InputError(`server-id: ${problem}`);
-    }
-    return { kind: 'list', ids };
-}
-/**
- * Why `id` cannot be an MCP server id, or undefined when it can. Shared by the input and by ids
- * read from the list endpoint, which are just as untrusted.
- */
-function serverIdProblem(id) {
-    const length = Array.from(id).length;
-    const shown = JSON.stringify(Array.from(id).slice(0, 40).join(''));
-    if (length === 0)
-        return 'expected a non-empty id';
-    if (length > MAX_ID_LENGTH)
-        return `expected at most ${MAX_ID_LENGTH} characters, got ${length}`;
-    // Format characters (bidi overrides, zero-width) and lone surrogates are invisible or
-    // unencodable: no real id has them.
-    if (/[\s\p{Cc}\p{Cf}\p{Cs}]/u.test(id)) {
-        return `expected no whitespace or control characters in ${shown}`;
-    }
-    if (id === '.' || id === '..')
-        return `expected an id, not ${shown}`;
-    return undefined;
-}
-function wholeNumber(value, name, min, max) {
-    const number = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
-    if (!(number >= min && number <= max)) {
-        throw new InputError(`${name}: expected a whole number from ${min} to ${max}, got ${quote(value)}`);
-    }
-    return number;
-}
-/** A decimal number of seconds (millisecond precision), at most six hours. */
-function seconds(value, name, zero) {
-    const number = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
-    const tooSmall = zero === 'positive' ? !(number > 0) : !(number >= 0);
-    if (tooSmall || !(number <= SIX_HOURS_SECONDS)) {
-        const lower = zero === 'positive' ? 'more than 0' : 'from 0';
-        throw new InputError(`${name}: expected a number of seconds ${lower} up to ${SIX_HOURS_SECONDS}, got ${quote(value)}`);
-    }
-    return number;
-}
-function quote(value) {
-    return JSON.stringify(Array.from(value).slice(0, 40).join(''));
-}
-function parseApiBaseUrl(value) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        throw new InputError(`api-base-url: expected an https:// URL, got ${quote(value)}`);
-    }
-    if (url.username !== '' || url.password !== '') {
-        throw new InputError('api-base-url: expected no user name or password in the URL');
-    }
-    if (url.search !== '' || url.hash !== '') {
-        throw new InputError('api-base-url: expected no query or fragment in the URL');
-    }
-    if (url.protocol === 'http:' && !isLoopback(url.hostname)) {
-        throw new InputError('api-base-url: expected https://; plain http:// is allowed only for loopback hosts');
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        throw new InputError(`api-base-url: expected an https:// URL, got ${quote(url.protocol)}`);
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-function isLoopback(hostname) {
-    return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
-}
-
 ;// CONCATENATED MODULE: ./src/readings/server-list.ts
-// Reads the account's MCP servers with the paginated list endpoint: to expand `server-id: *`,
-// and to read many servers' tools and prompts at one request per page. The endpoint is trusted
-// for nothing: its paging is bounded, and ids that could not be real are dropped.
+// Reads the account's MCP servers with the paginated list endpoint: to expand `server-id: *`, and
+// to read many servers at a hundred to a request. Cloudflare's list pages carry no totals, so the
+// list ends at a page shorter than asked for. The endpoint is trusted for nothing: the read is
+// bounded, and ids that could not be real are dropped.
 
 
 
 
-/** 10,000 servers at full pages: far past any account, short of looping forever. */
-const MAX_LIST_PAGES = 100;
+/**
+ * 100,000 servers at full pages: far past any real account, and at Cloudflare's 1,200 requests
+ * per 5 minutes, still a bound on an API that never stops handing out pages.
+ */
+const MAX_LIST_PAGES = 1000;
+/** The list (or a portal) could not be read whole. */
 class ListError extends Error {
     name = 'ListError';
 }
 /**
  * Reads pages until the last one, or until `enough` says the servers found so far suffice.
- * Throws ListError when a page cannot be read.
+ * Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
  */
 async function listServers(api, context, enough = () => false) {
     const found = new Map();
     let dropped = 0;
-    const warnings = [];
     for (let page = 1;; page += 1) {
         if (page > MAX_LIST_PAGES) {
-            warnings.push(`stopped listing MCP servers after ${MAX_LIST_PAGES} pages`);
-            break;
+            throw new ListError(`the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${found.size} servers read), so some servers would be left out`);
         }
-        const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context);
+        const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context, 'read');
         if (!call.ok)
             throw new ListError(`could not list MCP servers (page ${page}): ${call.error}`);
-        const { envelope } = call.verdict;
-        if (!Array.isArray(envelope.result)) {
+        const { result } = call.verdict.envelope;
+        if (!Array.isArray(result)) {
             throw new ListError(`could not list MCP servers (page ${page}): the result is not a list`);
         }
-        const items = envelope.result;
+        const items = result;
         let fresh = 0;
         for (const item of items) {
-            const server = parseServer(item);
-            if (server === undefined || serverIdProblem(server.id) !== undefined) {
+            const server = parseServerState(item);
+            if (server === undefined || idProblem(server.id) !== undefined) {
                 dropped += 1;
             }
             else if (!found.has(server.id)) {
@@ -32478,140 +32761,799 @@ async function listServers(api, context, enough = () => false) {
                 fresh += 1;
             }
         }
-        const info = envelope.resultInfo;
-        const lastPage = items.length === 0 ||
-            // A page of nothing new means the endpoint is repeating itself.
-            fresh === 0 ||
-            (info?.totalCount !== undefined && found.size + dropped >= info.totalCount) ||
-            (info?.totalPages !== undefined && page >= info.totalPages) ||
-            // Fewer than the page size the API says it served is the last page.
-            (info?.perPage !== undefined && items.length < Math.min(info.perPage, LIST_PAGE_SIZE));
+        // A short page is the last; a page of nothing new means the endpoint is repeating itself.
+        const lastPage = items.length < LIST_PAGE_SIZE || fresh === 0;
         if (lastPage || enough(found))
             break;
     }
-    if (dropped > 0) {
-        warnings.push(`ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`);
-    }
+    const warnings = dropped === 0
+        ? []
+        : [
+            `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
+        ];
     return { servers: [...found.values()], warnings };
 }
 
-;// CONCATENATED MODULE: ./src/readings/capabilities.ts
+;// CONCATENATED MODULE: ./src/server/capability-diff.ts
+// What a sync changed in the tools and prompts a server offers, and which of those changes could
+// stop a client from working (the contract's "The sync of one server"). Pure: two readings in,
+// the `changes` output out.
 
-
-
-async function readCapabilities(serverIds, api, context) {
-    if (serverIds.length === 0)
-        return { servers: new Map(), warnings: [] };
-    const [only] = serverIds;
-    if (serverIds.length === 1 && only !== undefined)
-        return readOne(only, api, context);
-    try {
-        const wanted = new Set(serverIds);
-        const list = await listServers(api, context, (found) => [...wanted].every((id) => found.has(id)));
-        const servers = new Map(list.servers.filter((s) => wanted.has(s.id)).map((s) => [s.id, s]));
-        const missing = serverIds.filter((id) => !servers.has(id));
-        const warnings = [...list.warnings];
-        if (missing.length > 0) {
-            warnings.push(`tools and prompts unknown for ${missing.length} server(s) missing from the server list`);
-        }
-        return { servers, warnings };
-    }
-    catch (error) {
-        if (!(error instanceof ListError))
-            throw error;
-        return { servers: new Map(), warnings: [`tools and prompts not read: ${error.message}`] };
-    }
+/** What portal users are offered: upstream capabilities less those an override disables. */
+function offeredTools(state) {
+    return offered(TOOLS, state);
 }
-async function readOne(serverId, api, context) {
-    const call = await callWithRetries(`read ${serverId}`, api.read(serverId), context);
-    const server = call.ok ? parseServer(call.verdict.envelope.result) : undefined;
-    if (server === undefined || server.id !== serverId) {
-        const why = call.ok ? 'the response holds no such server' : call.error;
-        return { servers: new Map(), warnings: [`tools and prompts of ${serverId} not read: ${why}`] };
+function offeredPrompts(state) {
+    return offered(PROMPTS, state);
+}
+function diffCapabilities(before, after) {
+    const tools = diffKind(TOOLS, before, after);
+    const prompts = diffKind(PROMPTS, before, after);
+    return {
+        tools: tools.changes,
+        prompts: prompts.changes,
+        breaking: [...tools.breaking, ...prompts.breaking],
+    };
+}
+const TOOLS = {
+    label: 'tool',
+    upstream: (state) => state.tools,
+    overrides: (state) => state.toolOverrides,
+    portalOverrides: (state) => state.portalToolOverrides,
+    input: (capability) => capability.inputSchema,
+    inputBreaks: inputSchemaBreaks,
+};
+const PROMPTS = {
+    label: 'prompt',
+    upstream: (state) => state.prompts,
+    overrides: (state) => state.promptOverrides,
+    portalOverrides: (state) => state.portalPromptOverrides,
+    input: (capability) => capability.arguments,
+};
+function offered(kind, state) {
+    const server = firstByName(kind.overrides(state));
+    const portal = firstByName(kind.portalOverrides(state) ?? []);
+    return [...firstByName(kind.upstream(state)).values()].filter((capability) => {
+        if (server.get(capability.name)?.enabled === false)
+            return false;
+        const inPortal = portal.get(capability.name)?.enabled;
+        return state.portalDefaultDisabled === true ? inPortal === true : inPortal !== false;
+    });
+}
+/** By name, the first of each name: a repeated name in a reading is one capability. */
+function firstByName(items) {
+    const byName = new Map();
+    for (const item of items)
+        if (!byName.has(item.name))
+            byName.set(item.name, item);
+    return byName;
+}
+function diffKind(kind, before, after) {
+    const was = firstByName(offered(kind, before));
+    const is = firstByName(offered(kind, after));
+    const stillUpstream = new Set(kind.upstream(after).map((capability) => capability.name));
+    const removed = [...was.keys()].filter((name) => !is.has(name)).sort(compareText);
+    const changed = [];
+    const breaks = removed.map((name) => ({
+        name,
+        message: `${kind.label} ${name} ${stillUpstream.has(name) ? 'disabled by an override' : 'removed'}`,
+    }));
+    for (const [name, now] of is) {
+        const old = was.get(name);
+        if (old === undefined)
+            continue;
+        const input = { old: kind.input(old), now: kind.input(now) };
+        if (jsonEqual(old.description, now.description) && jsonEqual(input.old, input.now))
+            continue;
+        changed.push(name);
+        for (const message of kind.inputBreaks?.(input.old, input.now) ?? []) {
+            breaks.push({ name, message: `${kind.label} ${name}: ${message}` });
+        }
     }
-    return { servers: new Map([[serverId, server]]), warnings: [] };
+    const alreadyDangling = new Set(danglingOverrides(kind, before).map((override) => override.name));
+    for (const { name, alias } of danglingOverrides(kind, after)) {
+        if (alreadyDangling.has(name))
+            continue;
+        breaks.push({
+            name,
+            message: `${kind.label} override ${name} (alias ${alias}) names a ${kind.label} that no longer exists: Cloudflare drops the alias`,
+        });
+    }
+    // A stable sort: a capability's removal comes before its input changes and its override.
+    breaks.sort((a, b) => compareText(a.name, b.name));
+    return {
+        changes: {
+            added: [...is.keys()].filter((name) => !was.has(name)).sort(compareText),
+            removed,
+            changed: changed.sort(compareText),
+        },
+        breaking: breaks.map((entry) => entry.message),
+    };
+}
+/** Server overrides with an alias for a capability the upstream list lacks. */
+function danglingOverrides(kind, state) {
+    const upstream = new Set(kind.upstream(state).map((capability) => capability.name));
+    return [...firstByName(kind.overrides(state)).values()].filter((override) => override.alias !== undefined && !upstream.has(override.name));
+}
+/**
+ * What in a tool's new input schema can reject a call the old one accepted, one message per
+ * property, properties in order. Only the top level is judged, as the contract says.
+ */
+function inputSchemaBreaks(before, after) {
+    const old = schemaObject(before);
+    const now = schemaObject(after);
+    const oldProperties = schemaObject(old.properties);
+    const newProperties = schemaObject(now.properties);
+    const wasRequired = new Set(requiredNames(old));
+    const newlyRequired = new Set(requiredNames(now).filter((name) => !wasRequired.has(name)));
+    const names = [...new Set([...Object.keys(oldProperties), ...newlyRequired])].sort(compareText);
+    const messages = [];
+    for (const name of names) {
+        if (Object.hasOwn(oldProperties, name)) {
+            if (!Object.hasOwn(newProperties, name)) {
+                messages.push(`input ${name} removed`);
+            }
+            else {
+                const oldTypes = types(oldProperties[name]);
+                const newTypes = types(newProperties[name]);
+                if (narrows(oldTypes, newTypes)) {
+                    messages.push(`input ${name} changed type from ${typeText(oldTypes)} to ${typeText(newTypes)}`);
+                }
+            }
+        }
+        if (newlyRequired.has(name))
+            messages.push(`input ${name} is now required`);
+    }
+    return messages;
+}
+/** A schema that is not an object (absent, `true`, malformed) is read as `{}`: anything goes. */
+function schemaObject(value) {
+    return isObject(value) ? value : {};
+}
+function requiredNames(schema) {
+    const required = schema.required;
+    return Array.isArray(required)
+        ? required.filter((name) => typeof name === 'string')
+        : [];
+}
+/** The JSON types a property allows, or undefined when it allows any. */
+function types(property) {
+    const type = schemaObject(property).type;
+    const names = typeof type === 'string' ? [type] : Array.isArray(type) ? type : [];
+    const allowed = new Set(names.filter((name) => typeof name === 'string'));
+    return allowed.size === 0 ? undefined : allowed;
+}
+/**
+ * Whether a value of the old types may be refused by the new ones. Breaking is about clients that
+ * stop working, so only narrowing counts: a property gaining a `type` where it had none is
+ * breaking, losing it or gaining a type beside the old ones (`string` to `string|null`,
+ * `integer` to `number`) is not.
+ */
+function narrows(old, now) {
+    if (now === undefined)
+        return false;
+    if (old === undefined)
+        return true;
+    return [...old].some((type) => !now.has(type) && !(type === 'integer' && now.has('number')));
+}
+function typeText(allowed) {
+    return allowed === undefined ? 'any' : [...allowed].sort(compareText).join('|');
+}
+/** Equality of JSON values: object keys in any order, arrays in theirs. */
+function jsonEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a)) {
+        return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+    }
+    if (!isObject(a) || !isObject(b))
+        return false;
+    const keys = Object.keys(a);
+    return (keys.length === Object.keys(b).length &&
+        keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key])));
+}
+/** Code-unit order, the same on every machine (unlike localeCompare). */
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
+;// CONCATENATED MODULE: ./src/server/similar-ids.ts
+// The "did you mean" after a 404: the account's server ids closest to the one asked for.
+/**
+ * Up to `max` ids of `known` close to `id`, nearest first, ties in code-unit order. Close means
+ * within max(2, ⌈length/3⌉) edits (insert, delete, substitute, swap two neighbours), or one id
+ * containing the other. Case is ignored when measuring, as a mistyped id is often mis-cased, but
+ * neither `id` itself nor an empty id is ever offered.
+ */
+function similarIds(id, known, max = 3) {
+    const target = id.toLowerCase();
+    const bound = Math.max(2, Math.ceil(target.length / 3));
+    const found = new Map();
+    for (const candidate of known) {
+        if (candidate === id || candidate === '' || found.has(candidate))
+            continue;
+        const distance = closeness(target, candidate.toLowerCase(), bound);
+        if (distance !== undefined)
+            found.set(candidate, distance);
+    }
+    return [...found]
+        .sort(([a, aDistance], [b, bDistance]) => aDistance - bDistance || (a < b ? -1 : a > b ? 1 : 0))
+        .slice(0, Math.max(0, max))
+        .map(([candidate]) => candidate);
+}
+/** How far apart `a` and `b` are, or undefined when they are not close. */
+function closeness(a, b, bound) {
+    const lengthGap = Math.abs(a.length - b.length);
+    // Containment is close at any gap; deleting the extra characters is then the shortest edit.
+    // The empty id is in every id, so it makes nothing close.
+    if (a !== '' && (a.includes(b) || b.includes(a)))
+        return lengthGap;
+    if (lengthGap > bound)
+        return undefined;
+    return editDistance(a, b, bound);
+}
+/**
+ * Optimal-string-alignment distance (Damerau-Levenshtein without editing a swapped pair again),
+ * or undefined once it must exceed `bound`: no cell of a row is smaller than the smallest of the
+ * row above, so a row entirely over the bound ends the search.
+ */
+function editDistance(a, b, bound) {
+    let twoRowsUp = [];
+    let rowUp = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const row = [i];
+        let smallest = i;
+        for (let j = 1; j <= b.length; j++) {
+            const substitution = (rowUp[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+            let distance = Math.min((rowUp[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+                distance = Math.min(distance, (twoRowsUp[j - 2] ?? 0) + 1);
+            }
+            row.push(distance);
+            smallest = Math.min(smallest, distance);
+        }
+        if (smallest > bound)
+            return undefined;
+        twoRowsUp = rowUp;
+        rowUp = row;
+    }
+    const distance = rowUp[b.length] ?? 0;
+    return distance <= bound ? distance : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/server/server-verdict.ts
+// Draws one server's result from what the run learned of it: the Before reading, the sync's
+// answer, the watch and the After reading. Pure, so that every rule of the contract's "sync of one
+// server" and "Authentication" can be tested on plain values.
+
+
+
+
+function serverVerdict(facts, rules) {
+    const { serverId, before, sync, after } = facts;
+    // What the portal offers now: After, or in a dry run, Before as it stands.
+    const now = rules.dryRun ? before : after;
+    const result = {
+        serverId,
+        status: statusOf(facts, rules.dryRun) ?? 'error',
+        attempts: sync?.attempts ?? 0,
+        durationMs: (sync?.durationMs ?? 0) + (facts.waitedMs ?? 0),
+        changes: null,
+        warnings: [],
+    };
+    const authentication = now?.authenticationStatus ?? before?.authenticationStatus;
+    if (authentication !== undefined)
+        result.authenticationStatus = authentication;
+    if (sync?.rayId !== undefined)
+        result.rayId = sync.rayId;
+    if (now !== undefined) {
+        result.tools = offeredTools(now).map((tool) => tool.name);
+        result.prompts = offeredPrompts(now).map((prompt) => prompt.name);
+    }
+    if (!rules.dryRun && before !== undefined && after !== undefined) {
+        result.changes = diffCapabilities(before, after);
+    }
+    const failure = failureOf(facts, rules, result);
+    if (failure !== undefined) {
+        result.status = 'error';
+        result.error = failure.error;
+        result.retryable = failure.retryable;
+        if (failure.hint !== undefined)
+            result.hint = failure.hint;
+        if (sync?.errorDetails !== undefined && sync.error !== undefined) {
+            result.errorDetails = sync.errorDetails;
+        }
+    }
+    result.warnings = warningsOf(facts, rules, result);
+    return result;
+}
+function statusOf(facts, dryRun) {
+    if (dryRun)
+        return facts.before?.status;
+    const { sync, after } = facts;
+    if (sync === undefined || sync.error !== undefined)
+        return 'error';
+    // The sync's answer stands, but for `waiting`, which the watch and After follow up on.
+    return sync.status === 'waiting' ? (after?.status ?? 'waiting') : sync.status;
+}
+function failureOf(facts, rules, result) {
+    const { serverId, before, sync, after } = facts;
+    if (sync?.error !== undefined)
+        return syncFailure(facts, sync, rules);
+    if (rules.dryRun && before === undefined) {
+        return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
+    }
+    if (rules.dryRun && before?.status === 'error') {
+        return {
+            error: `its last sync failed: ${before.error ?? 'no message given'}`,
+            retryable: true,
+        };
+    }
+    if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
+        return { error: ADMIN_LOGIN_NEEDED, retryable: false };
+    }
+    if (rules.stopped && after === undefined)
+        return undefined;
+    if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
+        const waited = formatSeconds(facts.waitedMs ?? 0);
+        return {
+            error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out`,
+            retryable: true,
+            hint: 'raise timeout-seconds, or set wait-for-ready: false to pass while the server is still connecting',
+        };
+    }
+    const missing = missingTools(result.tools, rules.expectedTools);
+    if (missing !== undefined)
+        return missing;
+    const breaking = result.changes?.breaking ?? [];
+    if (rules.onBreakingChange === 'fail' && breaking.length > 0) {
+        return {
+            error: `breaking change${breaking.length === 1 ? '' : 's'} (on-breaking-change: fail): ${breaking.join('; ')}`,
+            retryable: false,
+            hint: `if ${serverId}'s clients are ready for it, rerun with on-breaking-change: warn`,
+        };
+    }
+    return undefined;
+}
+function syncFailure(facts, sync, rules) {
+    const error = sync.error ?? 'sync failed';
+    const failure = { error, retryable: sync.retryable ?? false };
+    if (sync.notFound === true) {
+        const similar = similarIds(facts.serverId, facts.knownIds ?? []);
+        failure.error = `no MCP server ${facts.serverId} in account ${rules.accountId} (${error})`;
+        failure.hint =
+            similar.length > 0
+                ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
+                : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
+    }
+    else if (sync.gaveUp === 'timeout-seconds') {
+        failure.hint = 'the upstream kept failing with retryable errors: raise timeout-seconds';
+    }
+    else if (sync.gaveUp === 'max-attempts') {
+        failure.hint = 'the upstream kept failing with retryable errors: raise max-attempts';
+    }
+    return failure;
+}
+function missingTools(tools, expected) {
+    if (expected.length === 0)
+        return undefined;
+    if (tools === undefined) {
+        return {
+            error: 'expected-tools could not be checked: the tools of the server were not read',
+            retryable: true,
+        };
+    }
+    const offered = new Set(tools);
+    const missing = expected.filter((tool) => !offered.has(tool));
+    if (missing.length === 0)
+        return undefined;
+    return {
+        error: `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`,
+        retryable: false,
+        hint: 'check that the deploy shipped the tool, and that no server or portal override disables it',
+    };
+}
+/**
+ * What the user should know of a server that did not fail, beyond its status and changes, which
+ * the report words itself (stale, waiting, breaking changes under on-breaking-change: warn).
+ */
+function warningsOf(facts, rules, result) {
+    if (result.error !== undefined)
+        return [];
+    // A `stale` status says this itself; a stale authorization under another status does not.
+    const stale = result.authenticationStatus === 'stale' && result.status !== 'stale'
+        ? [
+            "the administrator's authorization has expired (authentication_status: stale): re-authenticate the server in the Cloudflare dashboard",
+        ]
+        : [];
+    if (rules.dryRun)
+        return stale;
+    if (facts.before === undefined) {
+        return [
+            ...stale,
+            `changes unknown: the server could not be read before the sync (${facts.beforeProblem ?? 'no reading'})`,
+        ];
+    }
+    if (facts.after === undefined) {
+        return [
+            ...stale,
+            `tools and prompts unknown: the server could not be read after the sync (${facts.afterProblem ?? 'no reading'})`,
+        ];
+    }
+    return stale;
 }
 
 ;// CONCATENATED MODULE: ./src/server/sync-server.ts
 
-async function syncServer(serverId, api, context) {
+
+async function syncServer(serverId, before, api, context) {
+    if (before?.authenticationStatus === 'required') {
+        context.log(`sync ${serverId}: not sent: ${ADMIN_LOGIN_NEEDED}`);
+        return { attempts: 0, durationMs: 0, error: ADMIN_LOGIN_NEEDED, retryable: false };
+    }
     const started = context.clock.now();
     const call = await callWithRetries(`sync ${serverId}`, api.sync(serverId), context);
-    const result = {
-        serverId,
-        status: 'error',
+    const answer = {
         attempts: call.attempts,
         durationMs: Math.round(context.clock.now() - started),
     };
     if (call.outcome?.kind === 'response' && call.outcome.rayId !== undefined) {
-        result.rayId = call.outcome.rayId;
+        answer.rayId = call.outcome.rayId;
     }
     if (call.ok) {
-        result.status = call.verdict.sync.status ?? 'ready';
-        return result;
+        answer.status = call.verdict.sync.status ?? 'ready';
+        return answer;
     }
-    result.error = call.error;
-    result.retryable = call.verdict.retryable;
+    answer.error = call.error;
+    answer.retryable = call.verdict.retryable;
+    if (call.verdict.notFound === true)
+        answer.notFound = true;
+    if (call.gaveUp !== undefined)
+        answer.gaveUp = call.gaveUp;
     const details = call.verdict.sync.errorDetails;
     if (details !== undefined)
-        result.errorDetails = details;
-    return result;
+        answer.errorDetails = details;
+    return answer;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/log-changes.ts
+function logChanges(result, log) {
+    const { changes } = result;
+    if (changes === null)
+        return;
+    const parts = [describe('tools', changes.tools), describe('prompts', changes.prompts)].filter((part) => part !== '');
+    if (parts.length > 0)
+        log(`${result.serverId}: ${parts.join('; ')}`);
+    for (const change of changes.breaking)
+        log(`${result.serverId}: breaking: ${change}`);
+}
+function describe(kind, changes) {
+    const items = [
+        ...changes.added.map((name) => `+${name}`),
+        ...changes.removed.map((name) => `-${name}`),
+        ...changes.changed.map((name) => `~${name}`),
+    ];
+    return items.length === 0 ? '' : `${kind} ${items.join(' ')}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/rate-plan.ts
+// Whether a fleet can fit in timeout-seconds under Cloudflare's rate limit, said before the first
+// sync rather than discovered as hundreds of servers "not sent" at the end.
+
+/** Cloudflare's documented limit, for when no `Ratelimit-Policy` header has said otherwise. */
+const DEFAULT_POLICY = { quota: 1200, windowSeconds: 300 };
+/** Requests a run of `servers` servers needs at the least: syncs, and the After reading. */
+function requestsNeeded(servers, dryRun) {
+    if (dryRun)
+        return 0;
+    const afterReads = servers === 1 ? 1 : Math.ceil(servers / LIST_PAGE_SIZE);
+    return servers + afterReads;
+}
+/** A warning when `requests` cannot all be sent within `timeoutMs` under `policy`. */
+function rateLimitWarning(requests, timeoutMs, policy = DEFAULT_POLICY) {
+    if (requests <= policy.quota)
+        return undefined;
+    // The first window's quota goes at once; every further quota waits for a window to end.
+    const neededMs = Math.ceil(requests / policy.quota - 1) * policy.windowSeconds * 1000;
+    if (neededMs <= timeoutMs)
+        return undefined;
+    const minutes = Math.ceil(neededMs / 60_000);
+    return `this fleet needs about ${requests} requests: at the rate limit of ${policy.quota} per ${policy.windowSeconds} s it needs at least ${minutes} min, but timeout-seconds is ${Math.round(timeoutMs / 1000)} s; servers past that will fail as not sent: raise timeout-seconds (and the job's timeout-minutes) or sync the fleet in parts`;
+}
+
+;// CONCATENATED MODULE: ./src/readings/portal.ts
+
+
+
+
+async function readPortal(portalId, accountId, api, context) {
+    const call = await callWithRetries(`read portal ${portalId}`, api.readPortal(portalId), context, 'read');
+    if (!call.ok) {
+        throw new ListError(call.verdict.notFound === true
+            ? `no MCP portal ${portalId} in account ${accountId}: check portal-id against the portal's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP portals)`
+            : `could not read MCP portal ${portalId}: ${call.error}`);
+    }
+    const portal = parsePortal(call.verdict.envelope.result);
+    if (portal === undefined || portal.id !== portalId) {
+        throw new ListError(`could not read MCP portal ${portalId}: the response holds no such portal`);
+    }
+    return portal.servers.filter((server) => idProblem(server.id) === undefined);
+}
+
+;// CONCATENATED MODULE: ./src/readings/readings.ts
+
+
+
+
+async function readServers(ids, source, api, context) {
+    const readings = { states: new Map(), unread: new Map(), warnings: [] };
+    const throughPortal = ids.filter((id) => source.portalServerIds.has(id));
+    const others = ids.filter((id) => !source.portalServerIds.has(id));
+    if (throughPortal.length > 0 && source.portalId !== undefined) {
+        await readGroup(throughPortal, readings, async () => {
+            const servers = await readPortal(source.portalId ?? '', source.accountId, api, context);
+            return {
+                servers,
+                why: (id) => `${id} is not among the servers of portal ${source.portalId ?? ''}`,
+            };
+        });
+    }
+    const [only] = others;
+    if (others.length === 1 && only !== undefined) {
+        const call = await callWithRetries(`read ${only}`, api.read(only), context, 'read');
+        const state = call.ok ? parseServerState(call.verdict.envelope.result) : undefined;
+        if (state !== undefined && state.id === only)
+            readings.states.set(only, state);
+        else if (call.ok)
+            readings.unread.set(only, 'the response holds no such server');
+        else if (call.verdict.notFound === true)
+            readings.unread.set(only, notInAccount(only, source));
+        else
+            readings.unread.set(only, call.error);
+    }
+    else if (others.length > 1) {
+        const wanted = new Set(others);
+        await readGroup(others, readings, async () => {
+            const list = await listServers(api, context, (found) => [...wanted].every((id) => found.has(id)));
+            readings.warnings.push(...list.warnings);
+            if (others.some((id) => !list.servers.some((server) => server.id === id))) {
+                readings.listedIds = list.servers.map((server) => server.id);
+            }
+            return { servers: list.servers, why: (id) => notInAccount(id, source) };
+        });
+    }
+    return readings;
+}
+/** Files what one read of many servers found, or why it could not. */
+async function readGroup(ids, readings, read) {
+    try {
+        const { servers, why } = await read();
+        const byId = new Map(servers.map((server) => [server.id, server]));
+        for (const id of ids) {
+            const state = byId.get(id);
+            if (state !== undefined)
+                readings.states.set(id, state);
+            else
+                readings.unread.set(id, why(id));
+        }
+    }
+    catch (error) {
+        if (!(error instanceof ListError))
+            throw error;
+        for (const id of ids)
+            readings.unread.set(id, error.message);
+    }
+}
+function notInAccount(id, source) {
+    return `no MCP server ${id} in account ${source.accountId}`;
+}
+
+;// CONCATENATED MODULE: ./src/fleet/selection.ts
+
+
+
+/** Throws ListError when the list or the portal cannot be read whole. */
+async function selectServers(settings, api, context) {
+    const { servers, portalId, accountId } = settings;
+    const portalServers = portalId === undefined ? [] : await readPortal(portalId, accountId, api, context);
+    const source = {
+        accountId,
+        ...(portalId === undefined ? {} : { portalId }),
+        portalServerIds: new Set(portalServers.map((server) => server.id)),
+    };
+    let ids;
+    let before;
+    if (servers.kind === 'all') {
+        const list = await listServers(api, context);
+        ids = list.servers.map((server) => server.id);
+        context.log(`found ${ids.length} MCP server(s) in the account`);
+        before = fromStates(list.servers, list.warnings);
+        before.listedIds = ids;
+        if (ids.length === 0) {
+            before.warnings.push(`account ${accountId} has no MCP servers: nothing to sync; check that account-id is the account that holds them`);
+        }
+    }
+    else {
+        ids = servers.ids;
+        const others = ids.filter((id) => !source.portalServerIds.has(id));
+        before = await readServers(others, { ...source, portalServerIds: new Set() }, api, context);
+    }
+    // A portal's reading carries its own overrides, so it stands for its servers even where the list
+    // read them too.
+    for (const server of portalServers)
+        before.states.set(server.id, server);
+    const selected = new Set(ids);
+    for (const server of portalServers) {
+        if (!selected.has(server.id))
+            ids.push(server.id);
+        selected.add(server.id);
+        before.unread.delete(server.id);
+    }
+    if (portalId !== undefined && portalServers.length === 0) {
+        before.warnings.push(`MCP portal ${portalId} has no servers`);
+    }
+    return { ids, source, before };
+}
+function fromStates(states, warnings) {
+    return {
+        states: new Map(states.map((state) => [state.id, state])),
+        unread: new Map(),
+        warnings: [...warnings],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/fleet/watch.ts
+
+const FIRST_WATCH_INTERVAL_MS = 1000;
+const MAX_WATCH_INTERVAL_MS = 10_000;
+/**
+ * `answeredAt`: each synced server with the time its sync answered; `waiting`: those that
+ * answered `waiting` (with wait-for-ready on; otherwise none).
+ */
+async function readAfter(answeredAt, waiting, source, api, context) {
+    const after = {
+        states: new Map(),
+        unread: new Map(),
+        waitedMs: new Map(),
+        warnings: [],
+    };
+    const { clock } = context;
+    let toRead = [...answeredAt.keys()];
+    let interval = FIRST_WATCH_INTERVAL_MS;
+    // When every server is still connecting, reading at once would only say so again.
+    if (toRead.length > 0 &&
+        toRead.every((id) => waiting.has(id)) &&
+        (await pause(interval, context))) {
+        interval = Math.min(interval * 2, MAX_WATCH_INTERVAL_MS);
+    }
+    while (toRead.length > 0) {
+        const readings = await readServers(toRead, source, api, context);
+        after.warnings.push(...readings.warnings);
+        const readAt = clock.now();
+        for (const id of toRead) {
+            const state = readings.states.get(id);
+            if (state !== undefined)
+                after.states.set(id, state);
+            else if (!after.states.has(id))
+                after.unread.set(id, readings.unread.get(id) ?? 'not read');
+            if (waiting.has(id) && state !== undefined && state.status !== 'waiting') {
+                after.waitedMs.set(id, readAt - (answeredAt.get(id) ?? readAt));
+            }
+        }
+        toRead = toRead.filter((id) => waiting.has(id) && after.states.get(id)?.status === 'waiting');
+        if (toRead.length === 0 || !(await pause(interval, context)))
+            break;
+        interval = Math.min(interval * 2, MAX_WATCH_INTERVAL_MS);
+    }
+    const end = clock.now();
+    for (const id of waiting) {
+        if (!after.waitedMs.has(id))
+            after.waitedMs.set(id, end - (answeredAt.get(id) ?? end));
+    }
+    return after;
+}
+/** Waits `ms` unless that would end past the deadline or the run stops; says whether it waited. */
+async function pause(ms, context) {
+    if (context.clock.now() + ms >= context.deadlineMs)
+        return false;
+    await context.clock.sleep(ms, context.runStop.signal);
+    return !context.runStop.signal.aborted;
 }
 
 ;// CONCATENATED MODULE: ./src/fleet/fleet.ts
-// Syncs every selected server, `concurrency` at a time, then reads their tools and prompts and
-// checks expected-tools. One server's failure never stops the others.
+
+
+
+
 
 
 
 async function syncFleet(settings, api, context) {
-    const warnings = [];
-    let serverIds;
-    if (settings.servers.kind === 'all') {
-        const list = await listServers(api, context);
-        warnings.push(...list.warnings);
-        serverIds = list.servers.map((server) => server.id);
-        context.log(`found ${serverIds.length} MCP server(s) in the account`);
-        if (serverIds.length === 0)
-            warnings.push('the account has no MCP servers: nothing to sync');
+    const { ids, source, before } = await selectServers(settings, api, context);
+    const warnings = [...before.warnings];
+    const plan = rateLimitWarning(requestsNeeded(ids.length, settings.dryRun), Math.max(0, context.deadlineMs - context.clock.now()), api.rateLimitPolicy);
+    if (plan !== undefined)
+        warnings.push(plan);
+    const answers = new Map();
+    const answeredAt = new Map();
+    if (!settings.dryRun) {
+        await mapConcurrently(ids, settings.concurrency, async (id) => {
+            const answer = await syncServer(id, before.states.get(id), api, context);
+            answers.set(id, answer);
+            if (answer.error === undefined)
+                answeredAt.set(id, context.clock.now());
+        });
     }
-    else {
-        serverIds = settings.servers.ids;
+    const waiting = new Set(settings.waitForReady
+        ? [...answeredAt.keys()].filter((id) => answers.get(id)?.status === 'waiting')
+        : []);
+    const after = settings.dryRun
+        ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
+        : await readAfter(answeredAt, waiting, source, api, context);
+    warnings.push(...after.warnings);
+    const knownIds = await idsForDidYouMean(answers, before.listedIds, api, context);
+    const stop = context.runStop.reason;
+    const results = ids.map((id) => {
+        const beforeState = before.states.get(id);
+        const beforeProblem = before.unread.get(id);
+        const afterState = after.states.get(id);
+        const afterProblem = after.unread.get(id);
+        const sync = answers.get(id);
+        const waitedMs = after.waitedMs.get(id);
+        return serverVerdict({
+            serverId: id,
+            ...(beforeState === undefined ? {} : { before: beforeState }),
+            ...(beforeProblem === undefined ? {} : { beforeProblem }),
+            ...(sync === undefined ? {} : { sync }),
+            ...(afterState === undefined ? {} : { after: afterState }),
+            ...(afterProblem === undefined ? {} : { afterProblem }),
+            ...(waitedMs === undefined ? {} : { waitedMs }),
+            ...(knownIds === undefined ? {} : { knownIds }),
+        }, { ...settings, stopped: stop !== undefined });
+    });
+    for (const result of results)
+        logChanges(result, context.log);
+    const report = {
+        results,
+        warnings,
+        dryRun: settings.dryRun,
+        onBreakingChange: settings.onBreakingChange,
+    };
+    if (stop?.kind === 'credentials') {
+        const hint = credentialsHint(settings);
+        for (const result of results)
+            if (result.error !== undefined)
+                result.hint = hint;
+        report.stopped = { kind: stop.kind, message: `${stop.message}: ${hint}` };
     }
-    const results = await mapConcurrently(serverIds, settings.concurrency, (id) => syncServer(id, api, context));
-    const synced = results.filter((result) => result.error === undefined);
-    const capabilities = await readCapabilities(synced.map((result) => result.serverId), api, context);
-    warnings.push(...capabilities.warnings);
-    for (const result of synced) {
-        const server = capabilities.servers.get(result.serverId);
-        if (server?.tools !== undefined)
-            result.tools = server.tools;
-        if (server?.prompts !== undefined)
-            result.prompts = server.prompts;
-        checkExpectedTools(result, settings.expectedTools);
+    else if (stop !== undefined) {
+        report.stopped = stop;
     }
-    return { results, warnings };
+    return report;
 }
-/** Fails a synced server that lacks any tool named in expected-tools. */
-function checkExpectedTools(result, expected) {
-    if (expected.length === 0)
-        return;
-    let error;
-    if (result.tools === undefined) {
-        error = 'expected-tools could not be checked: the tools of the server were not read';
+/** What to do when the API refuses the credentials (401, 403). */
+function credentialsHint(settings) {
+    const permission = settings.dryRun ? 'MCP Portals Read (or Write)' : 'MCP Portals Write';
+    return settings.credentials.kind === 'token'
+        ? `the API token was refused: it needs the account permission ${permission} on account ${settings.accountId} (Cloudflare dashboard → My Profile → API Tokens → edit the token → Permissions), and it must be active`
+        : `the email and Global API Key were refused: check api-email and api-key (Cloudflare dashboard → My Profile → API Tokens → Global API Key), and that the user is a member of account ${settings.accountId}`;
+}
+/**
+ * The account's ids when a sync found no such server: from the list already read, or one list
+ * read for the whole run, so a fleet of typos costs one request, not one each.
+ */
+async function idsForDidYouMean(answers, listed, api, context) {
+    if (listed !== undefined)
+        return listed;
+    if (![...answers.values()].some((answer) => answer.notFound === true))
+        return undefined;
+    try {
+        return (await listServers(api, context)).servers.map((server) => server.id);
     }
-    else {
-        const present = new Set(result.tools);
-        const missing = expected.filter((tool) => !present.has(tool));
-        if (missing.length > 0) {
-            error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
-        }
-    }
-    if (error !== undefined) {
-        // The sync went through, but the server is not what the workflow needs: it ends in error.
-        result.status = 'error';
-        result.error = error;
-        result.retryable = false;
+    catch (error) {
+        if (error instanceof ListError)
+            return undefined;
+        throw error;
     }
 }
 /** Applies `task` to every item with at most `limit` running at once; results keep input order. */
@@ -32627,6 +33569,573 @@ async function mapConcurrently(items, limit, task) {
     };
     await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
     return results;
+}
+
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./src/report/limits.ts
+// GitHub counts outputs and the job summary in UTF-8 bytes and drops what is too large, so every
+// long text the report makes is joined here, under a byte limit, with a line that says what was
+// left out.
+const KIB = 1024;
+/** Step outputs count against a 1 MB job limit; `results` gets a quarter of it. */
+const RESULTS_LIMIT = 256 * KIB;
+/** `error` and `breaking-changes`, so that both fit beside `results`. */
+const LINES_OUTPUT_LIMIT = 64 * KIB;
+/** GitHub drops a job summary over 1 MiB whole; half of it leaves room for other steps. */
+const SUMMARY_LIMIT = 512 * KIB;
+function utf8Bytes(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+const andMore = (left) => `… and ${left} more`;
+/**
+ * `parts` joined by `separator`, in fewer than `limit` UTF-8 bytes: all of them when they fit,
+ * else as many whole parts from the first as fit together with `more(left)`, which ends the
+ * text. A part is never cut in the middle.
+ */
+function joinWithin(parts, limit, { separator = '\n', more = andMore } = {}) {
+    const all = parts.join(separator);
+    if (utf8Bytes(all) < limit)
+        return { text: all, kept: parts.length };
+    const separatorBytes = utf8Bytes(separator);
+    // The bytes of parts[0..k) joined, for k = 0 … parts.length; `more` shrinks as k grows, so
+    // every k is tried rather than stopping at the first that does not fit.
+    let prefixBytes = 0;
+    let kept = 0;
+    for (let k = 0; k <= parts.length; k += 1) {
+        const tail = more(parts.length - k);
+        const tailBytes = tail === '' ? 0 : utf8Bytes(tail) + (k > 0 ? separatorBytes : 0);
+        if (prefixBytes + tailBytes < limit)
+            kept = k;
+        const part = parts[k];
+        if (part === undefined)
+            break;
+        prefixBytes += utf8Bytes(part) + (k > 0 ? separatorBytes : 0);
+        if (prefixBytes >= limit)
+            break;
+    }
+    const head = parts.slice(0, kept);
+    const tail = more(parts.length - kept);
+    return { text: (tail === '' ? head : [...head, tail]).join(separator), kept };
+}
+
+;// CONCATENATED MODULE: ./src/report/results-json.ts
+
+
+/** Longest capability name shown; real names are far shorter, hostile ones need not be. */
+const MAX_NAME_LENGTH = 200;
+/** Longest server id shown; Cloudflare's are at most 32 characters. */
+const results_json_MAX_ID_LENGTH = 64;
+const shownId = (id) => oneLine(id, results_json_MAX_ID_LENGTH);
+const shownNames = (names) => names.map((name) => oneLine(name, MAX_NAME_LENGTH));
+function shownDetails(details) {
+    if (details === undefined)
+        return null;
+    return details.cause === undefined ? details : { ...details, cause: oneLine(details.cause) };
+}
+function shownChanges(changes) {
+    const kind = ({ added, removed, changed }) => ({
+        added: shownNames(added),
+        removed: shownNames(removed),
+        changed: shownNames(changed),
+    });
+    return {
+        tools: kind(changes.tools),
+        prompts: kind(changes.prompts),
+        breaking: changes.breaking.map((what) => oneLine(what)),
+    };
+}
+function resultEntry(result) {
+    return {
+        server_id: shownId(result.serverId),
+        status: result.status,
+        authentication_status: result.authenticationStatus ?? null,
+        error: result.error === undefined ? null : oneLine(result.error),
+        error_details: shownDetails(result.errorDetails),
+        attempts: result.attempts,
+        duration_ms: result.durationMs,
+        tools: result.tools === undefined ? null : shownNames(result.tools),
+        prompts: result.prompts === undefined ? null : shownNames(result.prompts),
+        changes: result.changes === null ? null : shownChanges(result.changes),
+        ray_id: result.rayId === undefined ? null : oneLine(result.rayId, results_json_MAX_ID_LENGTH),
+    };
+}
+/** Whether a sync added, removed or changed any capability. */
+function hasChanges(changes) {
+    return (changes !== null &&
+        [changes.tools, changes.prompts].some((kind) => kind.added.length + kind.removed.length + kind.changed.length > 0));
+}
+/** What a cut `results` keeps first: failed, then changed, then not ready, then the rest. */
+function keepRank(result) {
+    if (result.error !== undefined)
+        return 0;
+    if (hasChanges(result.changes))
+        return 1;
+    return result.status === 'ready' ? 3 : 2;
+}
+/** The JSON strings of every result: the results-file's array, and what `results` is cut from. */
+function entryStrings(results) {
+    return results.map((result) => JSON.stringify(resultEntry(result)));
+}
+const jsonArray = (entries) => `[${entries.join(',')}]`;
+/**
+ * The `results` output: every server in selection order when the array fits; otherwise the
+ * servers that matter most, whole, by keepRank and then selection order, as many as fit.
+ */
+function boundedResults(results, entries = entryStrings(results)) {
+    const brackets = 2;
+    const all = joinWithin(entries, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
+    if (all.kept === entries.length)
+        return { json: `[${all.text}]`, left: 0 };
+    const order = results
+        .map((result, index) => ({ rank: keepRank(result), index }))
+        .sort((a, b) => a.rank - b.rank || a.index - b.index);
+    const ranked = order.map(({ index }) => entries[index] ?? '');
+    const kept = joinWithin(ranked, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
+    return { json: `[${kept.text}]`, left: entries.length - kept.kept };
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
+
+
+
+/** Worst first: what `status` picks from, and the order the summary counts statuses in. */
+const STATUSES_WORST_FIRST = ['error', 'stale', 'waiting', 'ready'];
+function worstStatus(results) {
+    const present = new Set(results.map((result) => result.status));
+    return STATUSES_WORST_FIRST.find((status) => present.has(status)) ?? 'ready';
+}
+const failedResults = (results) => results.filter((result) => result.error !== undefined);
+const plural = (count, word) => `${count} ${word}${count === 1 ? '' : 's'}`;
+/** How many failed ids the failure message names before `and N more`. */
+const FAILED_IDS_SHOWN = 10;
+/**
+ * Why the step fails, or undefined when it passes: a server with an error, or a run that stopped
+ * early (then the message starts with why, even when every server had finished).
+ */
+function failureMessage(report) {
+    const { results, stopped, dryRun } = report;
+    const failed = failedResults(results);
+    if (failed.length === 0 && stopped === undefined)
+        return undefined;
+    const servers = plural(results.length, 'MCP server');
+    let outcome;
+    if (failed.length === 0) {
+        const every = results.length === 1 ? 'the MCP server' : `all ${servers}`;
+        outcome = `${every} ${dryRun ? 'read in the dry run' : 'synced'}`;
+    }
+    else {
+        const ids = failed.slice(0, FAILED_IDS_SHOWN).map((result) => shownId(result.serverId));
+        const more = failed.length > FAILED_IDS_SHOWN ? ` and ${failed.length - FAILED_IDS_SHOWN} more` : '';
+        const verb = dryRun ? 'failed the dry run' : 'failed to sync';
+        outcome = `${failed.length} of ${servers} ${verb}: ${ids.join(', ')}${more}`;
+    }
+    if (stopped === undefined)
+        return outcome;
+    const why = stopped.kind === 'cancelled' ? 'the run was cancelled' : oneLine(stopped.message);
+    return `${why}: ${outcome}`;
+}
+const lines = (all) => joinWithin(all, LINES_OUTPUT_LIMIT).text;
+/** `entries`: the results' JSON strings, made once for both `results` and the results-file. */
+function fleetOutputs(report, entries = entryStrings(report.results)) {
+    const { results } = report;
+    const single = results.length === 1 ? results[0] : undefined;
+    const error = single === undefined
+        ? lines(failedResults(results).map((result) => `${shownId(result.serverId)}: ${oneLine(result.error ?? '')}`))
+        : oneLine(single.error ?? '');
+    const details = shownDetails(single?.errorDetails);
+    const breaking = results.flatMap((result) => (result.changes?.breaking ?? []).map((what) => `${shownId(result.serverId)}: ${oneLine(what)}`));
+    const bounded = boundedResults(results, entries);
+    return {
+        outputs: {
+            status: worstStatus(results),
+            error,
+            'error-details': details === null ? '' : JSON.stringify(details),
+            retryable: single?.error === undefined ? '' : String(single.retryable ?? false),
+            attempts: String(results.reduce((sum, result) => sum + result.attempts, 0)),
+            'breaking-changes': lines(breaking),
+            results: bounded.json,
+        },
+        resultsLeft: bounded.left,
+    };
+}
+/** The outputs of a run that could not start: nothing was synced. */
+function fatalOutputs(message) {
+    return {
+        status: 'error',
+        error: oneLine(message),
+        'error-details': '',
+        retryable: '',
+        attempts: '0',
+        'breaking-changes': '',
+        results: '[]',
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/annotations.ts
+
+
+
+/** Per step and kind, what GitHub shows. */
+const VISIBLE_ANNOTATIONS = 10;
+/** What `waiting` and `stale` mean for the user, in the summary and the warnings alike. */
+const STATUS_EXPLANATION = {
+    stale: "the administrator's authorization has expired: re-authenticate the server in the Cloudflare dashboard",
+    waiting: 'still connecting to its upstream MCP server when the step ended: its tools may change once it is ready',
+};
+/**
+ * What the user should know of a server that is not its error: why its status is not `ready`
+ * (only when it did not fail, whose error says more), the fleet's notes, and its breaking
+ * changes when `on-breaking-change` is `warn`. Untrusted text is folded to one line.
+ */
+function serverNotes(result, onBreakingChange) {
+    const explanation = result.error === undefined ? STATUS_EXPLANATION[result.status] : undefined;
+    const breaking = result.changes?.breaking ?? [];
+    return [
+        ...(explanation === undefined ? [] : [explanation]),
+        ...result.warnings.map((warning) => oneLine(warning)),
+        ...(onBreakingChange === 'warn' && breaking.length > 0
+            ? [
+                oneLine(`breaking ${breaking.length === 1 ? 'change' : 'changes'}: ${breaking.join('; ')}`),
+            ]
+            : []),
+    ];
+}
+/** The first `room` annotations, the last of them `more(n)` when n others do not fit. */
+function fold(annotations, room, more) {
+    if (annotations.length <= room)
+        return [...annotations];
+    const shown = Math.max(0, room - 1);
+    return [...annotations.slice(0, shown), { message: more(annotations.length - shown) }];
+}
+function planAnnotations(report, { failure, resultsLeft }) {
+    const { results, dryRun, onBreakingChange } = report;
+    const errors = results.flatMap((result) => {
+        if (result.error === undefined)
+            return [];
+        const hint = result.hint === undefined ? '' : ` → ${oneLine(result.hint)}`;
+        const title = `MCP server ${shownId(result.serverId)} ${dryRun ? 'failed the dry run' : 'failed to sync'}`;
+        return [{ title, message: `${oneLine(result.error)}${hint}` }];
+    });
+    const cut = resultsLeft === 0
+        ? []
+        : [
+            {
+                message: `the results output leaves out ${plural(resultsLeft, 'MCP server')} of ${results.length} to stay within GitHub's output limit (failed, changed and not ready ones are kept first): the file named by the results-file output has them all`,
+            },
+        ];
+    const run = [...new Set(report.warnings)].map((warning) => ({ message: oneLine(warning) }));
+    const perServer = results.flatMap((result) => serverNotes(result, onBreakingChange).map((message) => ({
+        title: `MCP server ${shownId(result.serverId)}`,
+        message,
+    })));
+    return {
+        ...(failure === undefined ? {} : { failure }),
+        errors: fold(errors, VISIBLE_ANNOTATIONS - (failure === undefined ? 0 : 1), (left) => `… and ${plural(left, 'more MCP server')} failed: the job summary and the results-file output list every error`),
+        warnings: fold([...cut, ...run, ...perServer], VISIBLE_ANNOTATIONS, (left) => `… and ${plural(left, 'more warning')}: see the job summary`),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+
+
+
+
+
+const TITLE = 'Cloudflare MCP server sync';
+const ICON = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };
+const COLUMNS = [
+    'Server',
+    'Status',
+    'Attempts',
+    'Time',
+    'Tools',
+    'Prompts',
+    'Changes',
+    'What to do',
+];
+/** A cell's diff longer than this folds into `<details>`. */
+const DIFF_LINES_OPEN = 4;
+/** A cell's diff stops here: the results-file has every name. */
+const DIFF_LINES_MAX = 30;
+/** Run warnings listed above the table; the annotations and the log have them all. */
+const RUN_WARNINGS_SHOWN = 10;
+/** `420 ms`, `1.2 s`, `42 s`, `2 min 5 s`, `1 h 3 min`: sub-second syncs stay apart. */
+function formatDuration(ms) {
+    const rounded = Math.max(0, Math.round(ms));
+    if (rounded < 1000)
+        return `${rounded} ms`;
+    if (rounded < 9950)
+        return `${(rounded / 1000).toFixed(1)} s`;
+    const seconds = Math.round(rounded / 1000);
+    if (seconds < 60)
+        return `${seconds} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60)
+        return `${minutes} min ${seconds % 60} s`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+const id = (serverId) => `<code>${summaryText(serverId, results_json_MAX_ID_LENGTH)}</code>`;
+const summary_name = (capability) => `<code>${summaryText(capability, MAX_NAME_LENGTH)}</code>`;
+/** The changes as diff lines: `+` added, `−` removed, `~` changed, `⚠` breaking. */
+function diffLines(changes) {
+    const kind = (label, { added, removed, changed }) => [
+        ...added.map((capability) => `+ ${label} ${summary_name(capability)}`),
+        ...removed.map((capability) => `− ${label} ${summary_name(capability)}`),
+        ...changed.map((capability) => `~ ${label} ${summary_name(capability)}`),
+    ];
+    return [
+        ...changes.breaking.map((what) => `⚠ ${summaryText(what)}`),
+        ...kind('tool', changes.tools),
+        ...kind('prompt', changes.prompts),
+    ];
+}
+/** `+2 added · −1 removed · ⚠ 1 breaking`: what a folded diff holds. */
+function diffCounts({ tools, prompts, breaking }) {
+    const count = (pick) => pick(tools).length + pick(prompts).length;
+    const counts = [
+        [count((kind) => kind.added), (n) => `+${n} added`],
+        [count((kind) => kind.removed), (n) => `−${n} removed`],
+        [count((kind) => kind.changed), (n) => `~${n} changed`],
+        [breaking.length, (n) => `⚠ ${n} breaking`],
+    ];
+    return counts
+        .filter(([n]) => n > 0)
+        .map(([n, text]) => text(n))
+        .join(' · ');
+}
+function changesCell(changes) {
+    if (changes === null)
+        return '–';
+    const lines = diffLines(changes);
+    if (lines.length === 0)
+        return '';
+    const shown = lines.length <= DIFF_LINES_MAX
+        ? lines
+        : [...lines.slice(0, DIFF_LINES_MAX - 1), `… and ${lines.length - DIFF_LINES_MAX + 1} more`];
+    if (lines.length <= DIFF_LINES_OPEN)
+        return shown.join('<br>');
+    return `<details><summary>${diffCounts(changes)}</summary>${shown.join('<br>')}</details>`;
+}
+function whatToDoCell(result) {
+    if (result.error === undefined) {
+        // Breaking changes show in the Changes cell already.
+        return serverNotes(result, 'ignore')
+            .map((note) => summaryText(note))
+            .join('<br>');
+    }
+    const error = summaryText(result.error);
+    return result.hint === undefined
+        ? error
+        : `<strong>${summaryText(result.hint)}</strong><br>${error}`;
+}
+function serverRow(result) {
+    const count = (names) => names === undefined ? '–' : String(names.length);
+    const cells = [
+        `<td nowrap>${id(result.serverId)}</td>`,
+        `<td nowrap>${ICON[result.status]} ${result.status}</td>`,
+        `<td>${result.attempts}</td>`,
+        `<td nowrap>${formatDuration(result.durationMs)}</td>`,
+        `<td>${count(result.tools)}</td>`,
+        `<td>${count(result.prompts)}</td>`,
+        `<td>${changesCell(result.changes)}</td>`,
+        `<td>${whatToDoCell(result)}</td>`,
+    ];
+    return `<tr>${cells.join('')}</tr>`;
+}
+/** Failed servers first, then the ones not ready, each group in selection order. */
+function tableOrder(results) {
+    const rank = (result) => result.error !== undefined ? 0 : result.status === 'ready' ? 2 : 1;
+    return results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
+        .map(({ result }) => result);
+}
+function headline({ results, dryRun }) {
+    const servers = plural(results.length, 'MCP server');
+    const failed = failedResults(results).length;
+    const prefix = dryRun ? 'Dry run, no sync sent: ' : '';
+    if (results.length === 0)
+        return `${ICON.ready} ${prefix}no MCP server was selected`;
+    if (failed > 0) {
+        return `${ICON.error} ${prefix}${failed} of ${servers} ${dryRun ? 'failed' : 'failed to sync'}`;
+    }
+    const notReady = results.filter((result) => result.status !== 'ready').length;
+    const done = dryRun ? 'read' : 'synced';
+    if (notReady > 0)
+        return `${ICON.stale} ${prefix}${servers} ${done}, ${notReady} not ready`;
+    const every = results.length === 1 ? 'the MCP server' : `all ${servers}`;
+    return `${ICON.ready} ${prefix}${every} ${done} and ready`;
+}
+function statusCounts(results) {
+    return STATUSES_WORST_FIRST.map((status) => ({
+        status,
+        count: results.filter((result) => result.status === status).length,
+    }))
+        .filter(({ count }) => count > 0)
+        .map(({ status, count }) => `${ICON[status]} ${count} ${status}`)
+        .join(' · ');
+}
+function changeCounts({ results, dryRun }) {
+    const compared = results.filter((result) => result.changes !== null);
+    if (compared.length === 0) {
+        return results.length === 0 || dryRun
+            ? ''
+            : 'capabilities not compared (no reading before the sync)';
+    }
+    const changed = compared.filter((result) => hasChanges(result.changes)).length;
+    const breaking = compared.reduce((sum, result) => sum + (result.changes?.breaking.length ?? 0), 0);
+    const notCompared = results.length - compared.length;
+    return [
+        changed === 0
+            ? 'no capability changes'
+            : `capabilities changed on ${plural(changed, 'server')}`,
+        breaking === 0 ? 'no breaking change' : `⚠ ${plural(breaking, 'breaking change')}`,
+        ...(notCompared === 0 ? [] : [`${notCompared} not compared`]),
+    ].join(', ');
+}
+/** The one thing to do next, when something failed: the first failed server's hint, else its error. */
+function summary_nextStep(results) {
+    const failed = failedResults(results);
+    const first = failed[0];
+    if (first === undefined)
+        return [];
+    const what = summaryText(first.hint ?? first.error ?? '');
+    const others = failed.length > 1 ? ` (${plural(failed.length - 1, 'more failed server')} below)` : '';
+    return [`<p><strong>Next:</strong> ${id(first.serverId)}: ${what}${others}</p>`];
+}
+function verdict(report) {
+    const { stopped, results } = report;
+    const counts = [statusCounts(results), changeCounts(report)].filter((part) => part !== '');
+    const warnings = [...new Set(report.warnings)];
+    const listed = warnings.slice(0, RUN_WARNINGS_SHOWN).map((warning) => summaryText(warning));
+    if (warnings.length > RUN_WARNINGS_SHOWN) {
+        listed.push(`… and ${plural(warnings.length - RUN_WARNINGS_SHOWN, 'more warning')}`);
+    }
+    return [
+        ...(stopped === undefined
+            ? []
+            : [
+                `<p>⛔ <strong>${stopped.kind === 'cancelled' ? 'The run was cancelled' : 'The run stopped'}:</strong> ${summaryText(stopped.message)}</p>`,
+            ]),
+        `<p><strong>${headline(report)}</strong>${counts.length === 0 ? '' : `<br>${counts.join(' — ')}`}</p>`,
+        ...summary_nextStep(results),
+        ...(listed.length === 0
+            ? []
+            : [`<ul>${listed.map((warning) => `<li>⚠️ ${warning}</li>`).join('')}</ul>`]),
+    ];
+}
+/**
+ * The job summary of a run, under SUMMARY_LIMIT bytes: the verdict always, then as many server
+ * rows as fit, in table order, and a row that counts the rest.
+ */
+function summaryHtml(report) {
+    const head = [`<h2>${TITLE}${report.dryRun ? ' (dry run)' : ''}</h2>`, ...verdict(report)];
+    if (report.results.length === 0)
+        return `${head.join('\n')}\n`;
+    const before = [
+        ...head,
+        `<table>`,
+        `<tr>${COLUMNS.map((column) => `<th>${column}</th>`).join('')}</tr>`,
+        '',
+    ].join('\n');
+    const after = '\n</table>\n';
+    const rows = joinWithin(tableOrder(report.results).map(serverRow), SUMMARY_LIMIT - utf8Bytes(before + after), {
+        more: (left) => `<tr><td colspan="${COLUMNS.length}">… and ${plural(left, 'more server')}: the results-file output lists them all</td></tr>`,
+    });
+    return `${before}${rows.text}${after}`;
+}
+/** The job summary of a run that could not start. */
+function fatalSummaryHtml(message) {
+    return `<h2>${TITLE}</h2>\n<p><strong>${ICON.error} ${summaryText(message)}</strong></p>\n`;
+}
+
+;// CONCATENATED MODULE: ./src/report/report.ts
+// Everything the user sees of a run, written through @actions/core: the results-file, the outputs,
+// the annotations and the job summary. What they say is decided by the pure modules beside this
+// one; this is the only place that writes.
+
+
+
+
+
+
+
+
+
+/** Reports a run that synced (all of it, or what it did before it stopped). */
+async function reportFleet(report) {
+    const entries = entryStrings(report.results);
+    const file = await writeResultsFile(jsonArray(entries));
+    const { outputs, resultsLeft } = fleetOutputs(report, entries);
+    setOutputs(outputs, file.path);
+    const shown = withWarnings(report, file.problem);
+    const all = withWarnings(shown, await writeSummary(summaryHtml(shown)));
+    annotate(planAnnotations(all, { failure: failureMessage(all), resultsLeft }));
+}
+/** Reports a run that could not start: bad input, or a server list or portal it could not read. */
+async function reportFatal(message) {
+    const file = await writeResultsFile('[]');
+    setOutputs(fatalOutputs(message), file.path);
+    const problems = [file.problem, await writeSummary(fatalSummaryHtml(message))];
+    annotate({
+        failure: oneLine(message),
+        errors: [],
+        warnings: problems.flatMap((problem) => (problem === undefined ? [] : [{ message: problem }])),
+    });
+}
+/** A problem of the report itself joins the run's warnings, so that it is counted with them. */
+function withWarnings(report, problem) {
+    return problem === undefined ? report : { ...report, warnings: [...report.warnings, problem] };
+}
+/**
+ * Writes the whole results array to a fresh directory under RUNNER_TEMP (which the runner
+ * empties after the job): its path, or '' and why not.
+ */
+async function writeResultsFile(json) {
+    try {
+        const dir = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'mcp-sync-'));
+        const path = (0,external_node_path_namespaceObject.join)(dir, 'results.json');
+        await (0,promises_namespaceObject.writeFile)(path, json, 'utf8');
+        return { path };
+    }
+    catch (error) {
+        return { path: '', problem: `results-file not written: ${oneLine(String(error))}` };
+    }
+}
+function setOutputs(outputs, resultsFile) {
+    for (const [name, value] of Object.entries(outputs))
+        setOutput(name, value);
+    setOutput('results-file', resultsFile);
+}
+/** setFailed first: its message is the step's first error annotation. */
+function annotate({ failure, errors, warnings }) {
+    if (failure !== undefined)
+        setFailed(failure);
+    for (const { message, title } of errors)
+        error(message, title === undefined ? {} : { title });
+    for (const { message, title } of warnings) {
+        warning(message, title === undefined ? {} : { title });
+    }
+}
+/** Writes the job summary; says why not when it could not. */
+async function writeSummary(html) {
+    if (process.env.GITHUB_STEP_SUMMARY === undefined)
+        return undefined;
+    try {
+        await summary.addRaw(html).write();
+        return undefined;
+    }
+    catch (error) {
+        return `job summary not written: ${oneLine(String(error))}`;
+    }
+    finally {
+        summary.emptyBuffer();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/retry/rate-limit.ts
@@ -32650,6 +34159,7 @@ class RateLimitGate {
     issued = 0;
     /** Each request in flight, with how many others were in flight when it was sent. */
     inFlight = new Map();
+    lastPolicy;
     constructor(clock) {
         this.clock = clock;
     }
@@ -32657,7 +34167,7 @@ class RateLimitGate {
      * Waits until one more request may be sent and counts it in flight. Resolves to undefined,
      * counting nothing, when that moment would not come before `deadlineMs`.
      */
-    async acquire(deadlineMs) {
+    async acquire(deadlineMs, signal) {
         for (;;) {
             const now = this.clock.now();
             const openAt = this.openAt(now);
@@ -32666,8 +34176,14 @@ class RateLimitGate {
             const until = openAt === 'after-probe' ? now + PROBE_POLL_MS : openAt;
             if (until >= deadlineMs)
                 return undefined;
-            await this.clock.sleep(until - now);
+            await this.clock.sleep(until - now, signal);
+            if (signal?.aborted === true)
+                return undefined;
         }
+    }
+    /** The server's quota as its last `Ratelimit-Policy` header gave it. */
+    get policy() {
+        return this.lastPolicy;
     }
     openAt(now) {
         if (this.pausedUntil > now)
@@ -32698,6 +34214,7 @@ class RateLimitGate {
         if (wasProbe)
             this.probe = undefined;
         const now = this.clock.now();
+        this.lastPolicy = parseRateLimitPolicy(headers) ?? this.lastPolicy;
         const limit = parseRateLimit(headers);
         const safe = limit === undefined ? 0 : limit.remaining - (this.issued - ticket) - overlapping;
         if (limit !== undefined) {
@@ -32736,130 +34253,36 @@ class RateLimitGate {
     }
 }
 
-;// CONCATENATED MODULE: ./src/report/report.ts
-// Everything the user sees of a run: outputs, annotations, log warnings and the job summary.
-// All text that came from the network passes through untrusted-text on its way out.
-
-
-
-const SEVERITY = { ready: 0, waiting: 1, stale: 2, error: 3 };
-const ICON = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };
-const FAILED_IDS_SHOWN = 10;
-const MAX_NAME_LENGTH = 200;
-function worstStatus(results) {
-    return results.reduce((worst, { status }) => (SEVERITY[status] > SEVERITY[worst] ? status : worst), 'ready');
-}
-/** Error details as shown: the cause, upstream text, folded to one line like every message. */
-function shownDetails(details) {
-    if (details === undefined)
-        return null;
-    return details.cause === undefined ? details : { ...details, cause: oneLine(details.cause) };
-}
-/** Capability names as shown: one line each, so a later step that prints them stays safe. */
-function shownNames(names) {
-    return names === undefined ? null : names.map((name) => oneLine(name, MAX_NAME_LENGTH));
-}
-/** The `results` output: one plain object per server, in the contract's snake_case. */
-function resultsJson(results) {
-    return JSON.stringify(results.map((result) => ({
-        server_id: result.serverId,
-        status: result.status,
-        error: result.error === undefined ? null : oneLine(result.error),
-        error_details: shownDetails(result.errorDetails),
-        attempts: result.attempts,
-        duration_ms: result.durationMs,
-        tools: shownNames(result.tools),
-        prompts: shownNames(result.prompts),
-        ray_id: result.rayId ?? null,
-    })));
-}
-/** Reports a finished run; marks the step failed when any server ended with an error. */
-async function reportFleet(report) {
-    const { results } = report;
-    const failed = results.filter((result) => result.error !== undefined);
-    const single = results.length === 1 ? results[0] : undefined;
-    setOutput('status', worstStatus(results));
-    setOutput('error', single !== undefined
-        ? oneLine(single.error ?? '')
-        : failed.map((result) => `${result.serverId}: ${oneLine(result.error ?? '')}`).join('\n'));
-    const details = shownDetails(single?.errorDetails);
-    setOutput('error-details', details === null ? '' : JSON.stringify(details));
-    setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
-    setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
-    setOutput('results', resultsJson(results));
-    for (const warning of new Set(report.warnings))
-        core_warning(oneLine(warning));
-    for (const result of results) {
-        const title = `MCP server ${result.serverId}`;
-        if (result.error !== undefined) {
-            error(oneLine(result.error), { title: `${title} failed to sync` });
-        }
-        else if (result.status !== 'ready') {
-            core_warning(`synced, but the status is ${result.status}`, { title });
-        }
+;// CONCATENATED MODULE: ./src/run-stop.ts
+class RunStop {
+    sending = new AbortController();
+    inFlight = new AbortController();
+    stopped;
+    /** The first stop wins: later ones (SIGTERM after SIGINT, a second 403) say nothing new. */
+    stop(kind, message) {
+        if (this.stopped !== undefined)
+            return;
+        this.stopped = { kind, message };
+        this.sending.abort();
+        if (kind === 'cancelled')
+            this.inFlight.abort();
     }
-    await writeSummary(summaryTable(results));
-    if (failed.length > 0) {
-        const ids = failed.slice(0, FAILED_IDS_SHOWN).map((result) => result.serverId);
-        const more = failed.length > FAILED_IDS_SHOWN ? ` and ${failed.length - FAILED_IDS_SHOWN} more` : '';
-        setFailed(`${failed.length} of ${results.length} MCP server${results.length === 1 ? '' : 's'} failed to sync: ${ids.join(', ')}${more}`);
+    get reason() {
+        return this.stopped;
     }
-}
-/** Reports a run that could not sync at all (bad input, unreadable server list). */
-async function reportFatal(message) {
-    const text = oneLine(message);
-    setOutput('status', 'error');
-    setOutput('error', text);
-    setOutput('error-details', '');
-    setOutput('retryable', '');
-    setOutput('attempts', '0');
-    setOutput('results', '[]');
-    await writeSummary(`<p>${ICON.error} ${summaryText(text)}</p>`);
-    setFailed(text);
-}
-function summaryTable(results) {
-    const head = ['Server', 'Status', 'Attempts', 'Time', 'Tools', 'Prompts', 'Error'];
-    const row = (cells, tag = 'td') => `<tr>${cells.map((cell) => `<${tag}>${cell}</${tag}>`).join('')}</tr>`;
-    const count = (names) => (names === undefined ? '–' : String(names.length));
-    const sum = (pick) => results.reduce((total, result) => total + pick(result), 0);
-    const failed = results.filter((result) => result.error !== undefined).length;
-    const rows = results.map((result) => row([
-        `<code>${summaryText(result.serverId)}</code>`,
-        `${ICON[result.status]} ${result.status}`,
-        String(result.attempts),
-        formatSeconds(result.durationMs),
-        count(result.tools),
-        count(result.prompts),
-        result.error === undefined ? '' : summaryText(result.error),
-    ]));
-    const worst = worstStatus(results);
-    const total = row([
-        `<strong>${results.length} server${results.length === 1 ? '' : 's'}</strong>`,
-        `${ICON[worst]} ${worst}`,
-        String(sum((result) => result.attempts)),
-        formatSeconds(Math.max(0, ...results.map((result) => result.durationMs))),
-        String(sum((result) => result.tools?.length ?? 0)),
-        String(sum((result) => result.prompts?.length ?? 0)),
-        failed === 0 ? '' : `${failed} failed`,
-    ]);
-    return `<table>${row(head, 'th')}${rows.join('')}${total}</table>`;
-}
-async function writeSummary(html) {
-    if (process.env.GITHUB_STEP_SUMMARY === undefined)
-        return;
-    try {
-        await summary.addHeading('Cloudflare MCP server sync', 2).addRaw(html, true).write();
+    /** Aborted once nothing more may be sent: ends waits early. */
+    get signal() {
+        return this.sending.signal;
     }
-    catch (error) {
-        core_warning(`job summary not written: ${oneLine(String(error))}`);
-    }
-    finally {
-        summary.emptyBuffer();
+    /** Aborted when the requests in flight must end too. */
+    get abortSignal() {
+        return this.inFlight.signal;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
-// The action's entry point: settings in, a synced fleet and its report out.
+// The action's entry point: settings in, a synced fleet and its report out. The runner cancels a
+// job with SIGINT, then SIGTERM; either stops the run, which then reports what it has.
 
 
 
@@ -32869,6 +34292,8 @@ async function writeSummary(html) {
 
 
 
+
+const SIGNALS = ['SIGINT', 'SIGTERM'];
 async function run({ clock = systemClock, random = Math.random, } = {}) {
     const startedMs = clock.now();
     let settings;
@@ -32880,13 +34305,18 @@ async function run({ clock = systemClock, random = Math.random, } = {}) {
             return reportFatal(error.message);
         return reportFatal(`could not read the inputs: ${errorMessage(error)}`);
     }
-    const api = new CloudflareApi(settings, new RateLimitGate(clock));
+    const runStop = new RunStop();
+    const cancel = (signal) => runStop.stop('cancelled', `the run was cancelled (${signal})`);
+    for (const signal of SIGNALS)
+        process.on(signal, cancel);
+    const api = new CloudflareApi(settings, new RateLimitGate(clock), runStop);
     try {
         const report = await syncFleet(settings, api, {
             settings,
             clock,
             random,
             deadlineMs: startedMs + settings.timeoutMs,
+            runStop,
             // Lines carry ids and messages from the network: one line each, always.
             log: (line) => info(oneLine(line, 1000)),
         });
@@ -32897,6 +34327,8 @@ async function run({ clock = systemClock, random = Math.random, } = {}) {
         await reportFatal(error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`);
     }
     finally {
+        for (const signal of SIGNALS)
+            process.off(signal, cancel);
         api.dispose();
     }
 }

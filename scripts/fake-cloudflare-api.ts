@@ -1,8 +1,10 @@
-// A fake Cloudflare API on loopback that speaks the v4 envelope for the MCP server endpoints, and
-// can be scripted per request: statuses, headers, bodies, delays, resets, hangs, truncated
-// bodies. It also enforces a fixed-window rate limit with Cloudflare's `Ratelimit` headers and
-// a penalty past the limit. Tests, `npm run demo`, `npm run bench` and the self-test workflow
-// all use it; it never talks to anything but its own clients.
+// A fake Cloudflare API on loopback for the MCP server and portal endpoints, shaped after
+// Cloudflare's OpenAPI document (spec/cloudflare-openapi/mcp.json): its server, portal and sync
+// objects, its paging rules, its 400 and 404 bodies, its id rule. It can be scripted per request:
+// statuses, headers, bodies, delays, resets, hangs, truncated bodies. It also enforces a
+// fixed-window rate limit with Cloudflare's `Ratelimit` headers and a penalty past the limit.
+// Tests, `npm run demo`, `npm run bench` and the self-test workflow all use it; it never talks to
+// anything but its own clients. __tests__/spec checks its answers against the document.
 import { randomBytes } from 'node:crypto';
 import {
   createServer,
@@ -31,15 +33,82 @@ export interface ScriptedReply {
   fault?: 'reset' | 'hang' | 'truncate' | 'trickle';
 }
 
+export type ServerStatus = 'waiting' | 'ready' | 'stale' | 'error';
+export type AuthenticationStatus = 'not_required' | 'required' | 'connected' | 'stale' | 'manual';
+
+/** An MCP tool as the upstream server describes it. */
+export interface FakeTool {
+  name: string;
+  /** Default: `<name> tool`. */
+  description?: string;
+  /** A JSON Schema object; default: an object without properties. */
+  inputSchema?: Record<string, unknown>;
+}
+
+/** An MCP prompt as the upstream server describes it. */
+export interface FakePrompt {
+  name: string;
+  /** Default: `<name> prompt`. */
+  description?: string;
+  arguments?: { name: string; description?: string; required?: boolean }[];
+}
+
+/** A bare name stands for a capability with the default description (and input schema). */
+export type ToolSpec = string | FakeTool;
+export type PromptSpec = string | FakePrompt;
+
+/** A server-wide override of a tool or prompt (the document's `mcp_capability_override`). */
+export interface CapabilityOverride {
+  name: string;
+  alias?: string;
+  description?: string;
+  enabled?: boolean;
+}
+
+/** A portal's override of a server's tool or prompt (`mcp_portal_capability_override`). */
+export interface PortalOverride {
+  name: string;
+  enabled?: boolean;
+  portal_alias?: string;
+  server_alias?: string;
+}
+
 export interface FakeServer {
   id: string;
   name?: string;
-  tools?: string[];
-  prompts?: string[];
-  /** Replies to successive syncs of this server; once used up, syncs succeed as `ready`. */
+  tools?: ToolSpec[];
+  prompts?: PromptSpec[];
+  updatedTools?: CapabilityOverride[];
+  updatedPrompts?: CapabilityOverride[];
+  /** Default not_required; `required` makes every sync that is not scripted fail (see sync). */
+  authenticationStatus?: AuthenticationStatus;
+  /** Status before the first successful sync (default ready). */
+  status?: ServerStatus;
+  /** What a deploy changed: the first successful sync replaces the tools and prompts with these. */
+  afterSync?: { tools?: ToolSpec[]; prompts?: PromptSpec[] };
+  /**
+   * A successful sync answers `waiting`, and the server reads as `waiting` for this long after it,
+   * then `ready` (only then with the afterSync capabilities).
+   */
+  readyAfterMs?: number;
+  /** Replies to successive syncs of this server; once used up, syncs are the fake's own. */
   syncReplies?: ScriptedReply[];
   /** How long each sync takes. */
   syncDelayMs?: number;
+}
+
+export interface FakePortalServer {
+  serverId: string;
+  updatedTools?: PortalOverride[];
+  updatedPrompts?: PortalOverride[];
+  defaultDisabled?: boolean;
+}
+
+export interface FakePortal {
+  id: string;
+  name?: string;
+  /** Each must name a server of the fake. */
+  servers: FakePortalServer[];
 }
 
 export interface RateLimit {
@@ -55,11 +124,22 @@ export interface FakeApiOptions {
   email?: string;
   key?: string;
   servers?: FakeServer[];
+  portals?: FakePortal[];
   /** Most servers served per list page, whatever `per_page` asks (default 100). */
   pageSize?: number;
-  /** Leave `result_info` out of list pages. */
+  /**
+   * Adds `result_info` (page, per_page, count, total_count, total_pages) to list pages. The
+   * document has none, so a page carries none by default.
+   */
+  resultInfo?: boolean;
+  /** Leaves `result_info` out even with `resultInfo` (the default since pages follow the document). */
   omitResultInfo?: boolean;
   rateLimit?: RateLimit;
+  /**
+   * Milliseconds since the epoch (default Date.now), for what depends on time: timestamps,
+   * `readyAfterMs`, the rate limit and `at`. Delays of replies are real time.
+   */
+  now?: () => number;
   /** Answers any request instead of the fake's own routes when it returns a reply. */
   intercept?: (request: RecordedRequest) => ScriptedReply | undefined;
 }
@@ -69,12 +149,20 @@ export interface RecordedRequest {
   /** Path and query as received, still percent-encoded. */
   url: string;
   headers: IncomingHttpHeaders;
+  /** The request body as received so far (all of it once the request has ended). */
+  requestBody?: string;
   at: number;
-  kind: 'sync' | 'read' | 'list' | 'other';
-  /** The decoded server id of a sync or read. */
+  kind: 'sync' | 'read' | 'list' | 'portal' | 'other';
+  /** The decoded server id of a sync or read (as received when it does not decode). */
   serverId?: string;
+  /** The decoded portal id of a portal read. */
+  portalId?: string;
   /** HTTP status answered, once answered. */
   status?: number;
+  /** Headers of the answer, once answered. */
+  responseHeaders?: Record<string, string>;
+  /** Body of the answer as sent (for a truncated answer, the part sent), once answered. */
+  responseBody?: string;
   /** For a sync: how many syncs the fake was handling when it arrived, itself included. */
   syncsInFlight?: number;
 }
@@ -85,6 +173,10 @@ export function peakConcurrentSyncs(requests: readonly RecordedRequest[]): numbe
 }
 
 const API_PREFIX = '/client/v4';
+
+/** The document's rule for server and portal ids. */
+const ID_RULE = /^[a-z0-9_]+(?:-[a-z0-9_]+)*$/;
+const MAX_PER_PAGE = 100;
 
 /** A 200 whose body reports a failed upstream sync, as Cloudflare does. */
 export function upstreamFailure(
@@ -99,18 +191,12 @@ export function upstreamFailure(
   headers?: Record<string, string>,
 ): ScriptedReply {
   return {
-    status: 200,
+    ...ok({ status: 'error', error, error_details: { is_upstream: true, ...details } }),
     ...(headers === undefined ? {} : { headers }),
-    body: {
-      success: true,
-      errors: [],
-      messages: [],
-      result: { status: 'error', error, error_details: { is_upstream: true, ...details } },
-    },
   };
 }
 
-/** A v4 error envelope: `{"success": false, "errors": [{code, message}]}`. */
+/** A v4 error envelope, shaped as the document's 404: `{"success": false, "errors": [{code, message}]}`. */
 export function apiError(
   status: number,
   code: number,
@@ -120,17 +206,34 @@ export function apiError(
   return {
     status,
     ...(headers === undefined ? {} : { headers }),
-    body: { success: false, errors: [{ code, message }], messages: [], result: null },
+    body: { success: false, errors: [{ code, message }] },
   };
+}
+
+/** The fake's own reply, with what answering it changes on the fake. */
+interface Answer extends ScriptedReply {
+  onAnswered?: () => void;
+}
+
+interface ServerState {
+  server: FakeServer;
+  syncReplies: ScriptedReply[];
+  createdAt: number;
+  /** When the first and the latest successful sync were answered. */
+  firstSyncAt?: number;
+  lastSyncAt?: number;
 }
 
 export class FakeCloudflareApi {
   readonly requests: RecordedRequest[] = [];
   /** 429 answers sent because a client went past the rate limit. */
   tooManyRequests = 0;
-  private readonly options: Required<Pick<FakeApiOptions, 'accountId' | 'pageSize' | 'rateLimit'>> &
+  private readonly options: Required<
+    Pick<FakeApiOptions, 'accountId' | 'pageSize' | 'rateLimit' | 'now'>
+  > &
     FakeApiOptions;
-  private readonly servers = new Map<string, FakeServer>();
+  private readonly servers = new Map<string, ServerState>();
+  private readonly portals = new Map<string, FakePortal>();
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: Server | undefined;
@@ -145,10 +248,20 @@ export class FakeCloudflareApi {
       accountId: DEMO_ACCOUNT_ID,
       pageSize: 100,
       rateLimit: { limit: 1200, windowMs: 300_000, penaltyMs: 0 },
+      now: Date.now,
       ...options,
     };
     if (options.token === undefined && options.email === undefined) this.options.token = DEMO_TOKEN;
-    for (const server of options.servers ?? []) this.servers.set(server.id, { ...server });
+    for (const server of options.servers ?? []) this.setServer(server);
+    for (const portal of options.portals ?? []) {
+      const unknown = portal.servers.find(({ serverId }) => !this.servers.has(serverId));
+      if (unknown !== undefined) {
+        throw new Error(
+          `portal ${portal.id} names ${unknown.serverId}, which the fake does not hold`,
+        );
+      }
+      this.portals.set(portal.id, portal);
+    }
   }
 
   /** Listens on 127.0.0.1 and resolves to the API root, e.g. `http://127.0.0.1:4123/client/v4`. */
@@ -187,22 +300,30 @@ export class FakeCloudflareApi {
     );
   }
 
-  /** Adds or replaces a server, or scripts more sync replies for it. */
+  /** Adds a server, or replaces one with a fresh state (not yet synced, new sync replies). */
   setServer(server: FakeServer): void {
-    this.servers.set(server.id, { ...server });
+    this.servers.set(server.id, {
+      server: { ...server },
+      syncReplies: [...(server.syncReplies ?? [])],
+      createdAt: this.options.now(),
+    });
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    const url = request.url ?? '/';
     const recorded: RecordedRequest = {
       method: request.method ?? 'GET',
-      url,
+      url: request.url ?? '/',
       headers: request.headers,
-      at: Date.now(),
+      requestBody: '',
+      at: this.options.now(),
       kind: 'other',
     };
     this.requests.push(recorded);
-    request.resume();
+    request.setEncoding('utf8');
+    request.on(
+      'data',
+      (chunk: string) => (recorded.requestBody = `${recorded.requestBody ?? ''}${chunk}`),
+    );
     const route = this.route(recorded);
     if (recorded.kind === 'sync') {
       this.syncsInFlight += 1;
@@ -218,69 +339,163 @@ export class FakeCloudflareApi {
   }
 
   /** Classifies the request and returns the handler of its route. */
-  private route(recorded: RecordedRequest): () => ScriptedReply {
+  private route(recorded: RecordedRequest): () => Answer {
     const [pathname = '', query = ''] = recorded.url.split('?', 2);
-    const prefix = `${API_PREFIX}/accounts/${this.options.accountId}/access/ai-controls/mcp/servers`;
-    const notFound = (): ScriptedReply =>
+    const mcp = `${API_PREFIX}/accounts/${this.options.accountId}/access/ai-controls/mcp`;
+    const unrouted = (): Answer =>
       apiError(
         404,
         7003,
         `Could not route to ${pathname}, perhaps your object identifier is invalid?`,
       );
-    if (!pathname.startsWith(`${API_PREFIX}/accounts/`)) return notFound;
-    if (pathname === prefix && recorded.method === 'GET') {
+    if (pathname === `${mcp}/servers` && recorded.method === 'GET') {
       recorded.kind = 'list';
       return () => this.listPage(new URLSearchParams(query));
     }
-    const rest = pathname.startsWith(`${prefix}/`)
-      ? pathname.slice(prefix.length + 1).split('/')
+    const segments = pathname.startsWith(`${mcp}/`)
+      ? pathname.slice(mcp.length + 1).split('/')
       : [];
-    let id: string;
-    try {
-      id = decodeURIComponent(rest[0] ?? '');
-    } catch {
-      return notFound;
-    }
-    if (rest.length === 2 && rest[1] === 'sync' && recorded.method === 'POST') {
+    const [collection, rawId = '', action] = segments;
+    const id = decoded(rawId);
+    if (collection === 'servers' && segments.length === 3 && action === 'sync') {
+      if (recorded.method !== 'POST') return unrouted;
       recorded.kind = 'sync';
       recorded.serverId = id;
       return () => this.sync(id);
     }
-    if (rest.length === 1 && recorded.method === 'GET') {
+    if (segments.length !== 2 || recorded.method !== 'GET') return unrouted;
+    if (collection === 'servers') {
       recorded.kind = 'read';
       recorded.serverId = id;
       return () => {
-        const server = this.servers.get(id);
-        return server === undefined
-          ? apiError(404, 404, 'MCP server not found')
-          : ok(serverObject(server));
+        const state = this.serverState(id);
+        return state === undefined ? notFound() : ok(this.serverObject(state));
       };
     }
-    return notFound;
+    if (collection === 'portals') {
+      recorded.kind = 'portal';
+      recorded.portalId = id;
+      return () => {
+        const portal = validId(id) ? this.portals.get(id) : undefined;
+        return portal === undefined ? notFound() : ok(this.portalObject(portal));
+      };
+    }
+    return unrouted;
   }
 
-  private sync(id: string): ScriptedReply {
-    const server = this.servers.get(id);
-    if (server === undefined) return apiError(404, 404, 'MCP server not found');
-    const scripted = server.syncReplies?.shift();
-    const reply = scripted ?? ok({ status: 'ready' });
-    const delayMs = (reply.delayMs ?? 0) + (server.syncDelayMs ?? 0);
-    return { ...reply, delayMs };
+  /** A server the fake holds, reachable through an id that follows the document's rule. */
+  private serverState(id: string): ServerState | undefined {
+    return validId(id) ? this.servers.get(id) : undefined;
   }
 
-  private listPage(query: URLSearchParams): ScriptedReply {
-    const page = Math.max(1, Number(query.get('page') ?? '1') || 1);
-    const asked = Math.max(1, Number(query.get('per_page') ?? '20') || 20);
+  private sync(id: string): Answer {
+    const state = this.serverState(id);
+    if (state === undefined) return notFound();
+    const delayMs = state.server.syncDelayMs ?? 0;
+    const scripted = state.syncReplies.shift();
+    if (scripted !== undefined) return { ...scripted, delayMs: (scripted.delayMs ?? 0) + delayMs };
+    if (state.server.authenticationStatus === 'required') {
+      // A guess at the real API: the document shows no example of this answer, only that a sync
+      // reports its outcome in a 200's result, and that such a server cannot sync until an
+      // administrator authenticates it.
+      return {
+        ...ok({
+          status: 'error',
+          error: 'Administrator authentication required',
+          error_details: { retryable: false, is_upstream: false },
+        }),
+        delayMs,
+      };
+    }
+    const waiting = (state.server.readyAfterMs ?? 0) > 0;
+    return {
+      ...ok({ status: waiting ? 'waiting' : 'ready' }),
+      delayMs,
+      onAnswered: () => {
+        const now = this.options.now();
+        state.firstSyncAt ??= now;
+        state.lastSyncAt = now;
+      },
+    };
+  }
+
+  /** The server as the document's `mcp_server` object, as it reads now. */
+  private serverObject(state: ServerState): Record<string, unknown> {
+    const { server, createdAt, firstSyncAt, lastSyncAt } = state;
+    const now = this.options.now();
+    const readyAfterMs = server.readyAfterMs ?? 0;
+    const deployed = firstSyncAt !== undefined && now >= firstSyncAt + readyAfterMs;
+    const status: ServerStatus =
+      lastSyncAt === undefined
+        ? (server.status ?? 'ready')
+        : now < lastSyncAt + readyAfterMs
+          ? 'waiting'
+          : 'ready';
+    const authenticationStatus = server.authenticationStatus ?? 'not_required';
+    const tools = (deployed ? server.afterSync?.tools : undefined) ?? server.tools ?? [];
+    const prompts = (deployed ? server.afterSync?.prompts : undefined) ?? server.prompts ?? [];
+    return {
+      id: server.id,
+      name: server.name ?? server.id,
+      hostname: `https://${server.id}.example.com/mcp`,
+      auth_type: authenticationStatus === 'not_required' ? 'unauthenticated' : 'oauth',
+      authentication_status: authenticationStatus,
+      status,
+      tools: tools.map(toolObject),
+      prompts: prompts.map(promptObject),
+      updated_tools: server.updatedTools ?? [],
+      updated_prompts: server.updatedPrompts ?? [],
+      created_at: isoTime(createdAt),
+      modified_at: isoTime(createdAt),
+      ...(lastSyncAt === undefined
+        ? {}
+        : { last_synced: isoTime(lastSyncAt), last_successful_sync: isoTime(lastSyncAt) }),
+      ...(status === 'error'
+        ? {
+            error: 'Could not connect to the MCP server',
+            error_details: { cause: 'connect ECONNREFUSED', is_upstream: false, retryable: true },
+          }
+        : {}),
+    };
+  }
+
+  /** The portal as the document's `mcp_portal`, each server as it reads now. */
+  private portalObject(portal: FakePortal): Record<string, unknown> {
+    return {
+      id: portal.id,
+      name: portal.name ?? portal.id,
+      hostname: 'mcp.example.com',
+      servers: portal.servers.flatMap((entry) => {
+        const state = this.servers.get(entry.serverId);
+        if (state === undefined) return [];
+        return [
+          {
+            ...this.serverObject(state),
+            server_id: entry.serverId,
+            updated_tools: entry.updatedTools ?? [],
+            updated_prompts: entry.updatedPrompts ?? [],
+            default_disabled: entry.defaultDisabled ?? false,
+          },
+        ];
+      }),
+    };
+  }
+
+  private listPage(query: URLSearchParams): Answer {
+    const page = pageParameter(query, 'page', 1, Infinity);
+    if (page === undefined) return badRequest('page must be an integer of at least 1');
+    const asked = pageParameter(query, 'per_page', 20, MAX_PER_PAGE);
+    if (asked === undefined) {
+      return badRequest(`per_page must be an integer from 1 to ${MAX_PER_PAGE}`);
+    }
     const perPage = Math.min(asked, this.options.pageSize);
     const all = [...this.servers.values()];
     const slice = all.slice((page - 1) * perPage, page * perPage);
     const body: Record<string, unknown> = {
       success: true,
-      errors: [],
-      messages: [],
-      result: slice.map(serverObject),
+      result: slice.map((state) => this.serverObject(state)),
     };
-    if (!this.options.omitResultInfo) {
+    if (this.options.resultInfo === true && this.options.omitResultInfo !== true) {
       body.result_info = {
         page,
         per_page: perPage,
@@ -304,7 +519,7 @@ export class FakeCloudflareApi {
   /** Counts the request against the window; a 429 past the limit, and while blocked. */
   private rateLimited(): ScriptedReply | undefined {
     const { limit, windowMs, penaltyMs } = this.options.rateLimit;
-    const now = Date.now();
+    const now = this.options.now();
     if (now < this.blockedUntil) return this.tooMany(now);
     if (now >= this.windowStart + windowMs) {
       this.windowStart = now;
@@ -326,7 +541,7 @@ export class FakeCloudflareApi {
 
   private rateLimitHeaders(): Record<string, string> {
     const { limit, windowMs } = this.options.rateLimit;
-    const now = Date.now();
+    const now = this.options.now();
     const end = Math.max(this.windowStart + windowMs, this.blockedUntil);
     const remaining = now < this.blockedUntil ? 0 : Math.max(0, limit - this.windowCount);
     // Whole seconds, rounded up, as Cloudflare sends them.
@@ -337,15 +552,15 @@ export class FakeCloudflareApi {
     };
   }
 
-  private send(response: ServerResponse, recorded: RecordedRequest, reply: ScriptedReply): void {
+  private send(response: ServerResponse, recorded: RecordedRequest, reply: Answer): void {
     const respond = (): void => {
       if (reply.fault === 'reset') {
         response.socket?.destroy();
         return;
       }
       if (reply.fault === 'hang') return;
+      reply.onAnswered?.();
       const status = reply.status ?? 200;
-      recorded.status = status;
       const text = reply.rawBody ?? JSON.stringify(reply.body ?? ok({ status: 'ready' }).body);
       const bytes = Buffer.from(text, 'utf8');
       const headers: Record<string, string> = {
@@ -355,11 +570,14 @@ export class FakeCloudflareApi {
         ...this.rateLimitHeaders(),
         ...reply.headers,
       };
+      const sent =
+        reply.fault === 'truncate' ? bytes.subarray(0, Math.floor(bytes.length / 2)) : bytes;
+      recorded.status = status;
+      recorded.responseHeaders = headers;
+      recorded.responseBody = sent.toString('utf8');
       response.writeHead(status, headers);
       if (reply.fault === 'truncate') {
-        response.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () =>
-          response.socket?.destroy(),
-        );
+        response.write(sent, () => response.socket?.destroy());
       } else if (reply.fault === 'trickle') {
         this.trickle(response, bytes, reply.delayMs ?? 100);
       } else {
@@ -389,18 +607,69 @@ export class FakeCloudflareApi {
   }
 }
 
+/** The document's 200 body: `{success: true, result}`, nothing else. */
 function ok(result: unknown): ScriptedReply {
-  return { status: 200, body: { success: true, errors: [], messages: [], result } };
+  return { status: 200, body: { success: true, result } };
 }
 
-function serverObject(server: FakeServer): Record<string, unknown> {
+/** The document's 404 (`mcp_not_found`), for an unknown server or portal, or a malformed id. */
+function notFound(): ScriptedReply {
+  return apiError(404, 7002, 'Not Found');
+}
+
+/** The document's 400 of a list (`mcp_bad_request`). */
+function badRequest(message: string): ScriptedReply {
+  return { status: 400, body: { success: false, errors: [{ message }], result: {} } };
+}
+
+function validId(id: string): boolean {
+  return id.length <= 32 && ID_RULE.test(id);
+}
+
+/** A path segment decoded, or as received when it is not valid percent-encoding. */
+function decoded(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** A paging parameter: `fallback` when absent, undefined when not an integer from 1 to `max`. */
+function pageParameter(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  max: number,
+): number | undefined {
+  const text = query.get(name);
+  if (text === null) return fallback;
+  const value = /^\d+$/.test(text) ? Number(text) : NaN;
+  return value >= 1 && value <= max ? value : undefined;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function toolObject(tool: ToolSpec): Record<string, unknown> {
+  const { name, description, inputSchema } = typeof tool === 'string' ? { name: tool } : tool;
   return {
-    id: server.id,
-    name: server.name ?? server.id,
-    hostname: `https://${server.id}.example.com/mcp`,
-    auth_type: 'unauthenticated',
-    status: 'ready',
-    tools: (server.tools ?? []).map((name) => ({ name, description: `${name} tool` })),
-    prompts: (server.prompts ?? []).map((name) => ({ name, description: `${name} prompt` })),
+    name,
+    description: description ?? `${name} tool`,
+    inputSchema: inputSchema ?? { type: 'object', properties: {} },
+  };
+}
+
+function promptObject(prompt: PromptSpec): Record<string, unknown> {
+  const {
+    name,
+    description,
+    arguments: args,
+  } = typeof prompt === 'string' ? { name: prompt } : prompt;
+  return {
+    name,
+    description: description ?? `${name} prompt`,
+    ...(args === undefined ? {} : { arguments: args }),
   };
 }

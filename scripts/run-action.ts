@@ -21,12 +21,18 @@ export interface ActionRun {
 export interface ResultJson {
   server_id: string;
   status: string;
+  authentication_status: string | null;
   error: string | null;
   error_details: Record<string, unknown> | null;
   attempts: number;
   duration_ms: number;
   tools: string[] | null;
   prompts: string[] | null;
+  changes: {
+    tools: { added: string[]; removed: string[]; changed: string[] };
+    prompts: { added: string[]; removed: string[]; changed: string[] };
+    breaking: string[];
+  } | null;
   ray_id: string | null;
 }
 

@@ -1,18 +1,22 @@
-// The action's entry point: settings in, a synced fleet and its report out.
+// The action's entry point: settings in, a synced fleet and its report out. The runner cancels a
+// job with SIGINT, then SIGTERM; either stops the run, which then reports what it has.
 import * as core from '@actions/core';
 import { CloudflareApi } from './api/cloudflare-api.js';
 import { systemClock, type Clock } from './clock.js';
 import { syncFleet } from './fleet/fleet.js';
 import { InputError, readSettings, type Settings } from './inputs/inputs.js';
-import { RateLimitGate } from './retry/rate-limit.js';
-import { reportFatal, reportFleet } from './report/report.js';
 import { ListError } from './readings/server-list.js';
+import { reportFatal, reportFleet } from './report/report.js';
+import { RateLimitGate } from './retry/rate-limit.js';
+import { RunStop } from './run-stop.js';
 import { oneLine } from './untrusted-text.js';
 
 export interface RunOptions {
   clock?: Clock;
   random?: () => number;
 }
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 export async function run({
   clock = systemClock,
@@ -26,13 +30,18 @@ export async function run({
     if (error instanceof InputError) return reportFatal(error.message);
     return reportFatal(`could not read the inputs: ${errorMessage(error)}`);
   }
-  const api = new CloudflareApi(settings, new RateLimitGate(clock));
+  const runStop = new RunStop();
+  const cancel = (signal: NodeJS.Signals): void =>
+    runStop.stop('cancelled', `the run was cancelled (${signal})`);
+  for (const signal of SIGNALS) process.on(signal, cancel);
+  const api = new CloudflareApi(settings, new RateLimitGate(clock), runStop);
   try {
     const report = await syncFleet(settings, api, {
       settings,
       clock,
       random,
       deadlineMs: startedMs + settings.timeoutMs,
+      runStop,
       // Lines carry ids and messages from the network: one line each, always.
       log: (line) => core.info(oneLine(line, 1000)),
     });
@@ -43,6 +52,7 @@ export async function run({
       error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`,
     );
   } finally {
+    for (const signal of SIGNALS) process.off(signal, cancel);
     api.dispose();
   }
 }

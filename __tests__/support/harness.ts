@@ -1,8 +1,12 @@
 // Shared by every test that runs the action against the fake Cloudflare API (integration, fleet and
 // hostile): credentials that are easy to spot if they leak, fakes (stopped after each test), runs
-// of the bundled action, reply builders, and readers for what a run leaves behind (outputs, log
-// lines, annotations, the job summary, the fake's request log). Nothing here prints a credential.
+// of the bundled action, reply builders, and readers for what a run leaves behind (outputs, the
+// results-file, log lines, annotations, the job summary, the fake's request log). Nothing here
+// prints a credential.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import { afterEach, expect } from '@jest/globals';
 import { DEMO_ACCOUNT_ID, FakeCloudflareApi, apiError } from '../../scripts/fake-cloudflare-api.js';
 import type {
@@ -12,7 +16,8 @@ import type {
   ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
 import { parseResults, runAction } from '../../scripts/run-action.js';
-import type { ActionRun, ResultJson } from '../../scripts/run-action.js';
+import type { ActionRun, ResultJson, RunActionOptions } from '../../scripts/run-action.js';
+import { formatDuration } from '../../src/report/summary.js';
 
 export const TOKEN = 'cfut_INTEGRATION_SECRET_9d2e71';
 export const API_KEY = 'gkey_INTEGRATION_SECRET_41b7aa';
@@ -60,14 +65,33 @@ export async function startFake(
   return fake;
 }
 
-/** A fake account: `syncReplies` script the syncs of SERVER_ID. */
-export type OneServerSetup = FakeApiOptions & Pick<FakeServer, 'syncReplies'>;
+/**
+ * A fake account holding SERVER_ID: the fake's options, and SERVER_ID's own fields (`syncReplies`
+ * script its syncs; `authenticationStatus`, `updatedTools`, `afterSync`, `readyAfterMs` …).
+ */
+export type OneServerSetup = FakeApiOptions & Omit<FakeServer, 'id'>;
+
+const SERVER_FIELDS: ReadonlySet<string> = new Set<keyof Omit<FakeServer, 'id'>>([
+  'name',
+  'tools',
+  'prompts',
+  'updatedTools',
+  'updatedPrompts',
+  'authenticationStatus',
+  'status',
+  'afterSync',
+  'readyAfterMs',
+  'syncReplies',
+  'syncDelayMs',
+]);
 
 /** A fake account holding SERVER_ID with TOOLS and PROMPTS, unless the setup says otherwise. */
 export function startOneServerFake(setup: OneServerSetup = {}): Promise<FakeCloudflareApi> {
-  const { syncReplies, ...options } = setup;
   const server: FakeServer = { id: SERVER_ID, tools: TOOLS, prompts: PROMPTS };
-  if (syncReplies !== undefined) server.syncReplies = [...syncReplies];
+  const options: FakeApiOptions = {};
+  for (const [name, value] of Object.entries(setup)) {
+    Object.assign(SERVER_FIELDS.has(name) ? server : options, { [name]: value });
+  }
   return startFake({ servers: [server], ...options });
 }
 
@@ -118,9 +142,38 @@ export function baseInputs(api: Api): Record<string, string> {
   };
 }
 
+/** A run of the bundled action, with the text of the results-file it wrote. */
+export type BundledRun = ActionRun & {
+  /** The file named by the `results-file` output, read before RUNNER_TEMP is removed. */
+  resultsFile?: string;
+};
+
+/**
+ * Runs the bundled action with RUNNER_TEMP set to a directory of its own (removed afterwards), as
+ * on a runner, and reads back the results-file, which must lie inside it.
+ */
+export async function runBundled(options: RunActionOptions): Promise<BundledRun> {
+  const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
+  try {
+    const run = await runAction({ ...options, env: { RUNNER_TEMP: runnerTemp, ...options.env } });
+    return { ...run, ...readResultsFile(run.outputs['results-file'], runnerTemp) };
+  } finally {
+    rmSync(runnerTemp, { recursive: true, force: true });
+  }
+}
+
+/** The results-file's text, when `path` names a file inside `runnerTemp`. */
+export function readResultsFile(
+  path: string | undefined,
+  runnerTemp: string,
+): { resultsFile?: string } {
+  if (path === undefined || !path.startsWith(`${runnerTemp}${sep}`) || !existsSync(path)) return {};
+  return { resultsFile: readFileSync(path, 'utf8') };
+}
+
 /** Runs the bundled action against `api` with baseInputs and `inputs` on top. */
-export function runAgainst(api: Api, inputs: Record<string, string>): Promise<ActionRun> {
-  return runAction({ inputs: { ...baseInputs(api), ...inputs }, killAfterMs: 60_000 });
+export function runAgainst(api: Api, inputs: Record<string, string>): Promise<BundledRun> {
+  return runBundled({ inputs: { ...baseInputs(api), ...inputs }, killAfterMs: 60_000 });
 }
 
 /**
@@ -149,8 +202,8 @@ export interface OneServerRunOptions {
 export async function runOneServer(
   api: Api,
   { inputs = {}, env, alsoMasked = [] }: OneServerRunOptions = {},
-): Promise<ActionRun> {
-  const run = await runAction({
+): Promise<BundledRun> {
+  const run = await runBundled({
     inputs: oneServerInputs(api, inputs),
     ...(env === undefined ? {} : { env }),
     killAfterMs: 20_000,
@@ -221,6 +274,11 @@ export function ofKind(fake: FakeCloudflareApi, kind: RecordedRequest['kind']): 
   return fake.requests.filter((request) => request.kind === kind);
 }
 
+/** Every request the fake received, as `METHOD path?query`, in order. */
+export function requestLines(fake: FakeCloudflareApi): string[] {
+  return fake.requests.map(({ method, url }) => `${method} ${url}`);
+}
+
 /** How many times each server was synced. */
 export function syncCounts(fake: FakeCloudflareApi): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -276,12 +334,16 @@ export function credentialHeaders(request: RecordedRequest): Record<string, stri
 // ---------------------------------------------------------------------------------------------
 // What a run leaves behind
 
-/** What a run of the bundled action, or of run() in-process (no stderr), leaves behind. */
+/**
+ * What a run of the bundled action, or of run() in-process (no stderr), leaves behind; with the
+ * results-file's text when it was read.
+ */
 export type Observed = Pick<ActionRun, 'stdout' | 'outputs' | 'summary'> &
-  Partial<Pick<ActionRun, 'stderr'>>;
+  Partial<Pick<ActionRun, 'stderr'>> & { resultsFile?: string };
 
 /**
- * Asserts that no credential appears in stdout, stderr, any output or the summary. The only
+ * Asserts that no credential appears in stdout, stderr, any output, the results-file or the
+ * summary. The only
  * exception is a stdout line that is exactly `::add-mask::<value>` for a value of SECRETS or
  * `alsoMasked` (the runner swallows those lines). A failure names where the leak is, with the secret
  * redacted, so the assertion itself never prints a credential.
@@ -302,6 +364,7 @@ export function expectNoCredentialLeak(
     check(`stdout line ${index + 1}`, line);
   });
   check('stderr', observed.stderr ?? '');
+  check('results-file', observed.resultsFile ?? '');
   for (const [name, value] of Object.entries(observed.outputs)) check(`output ${name}`, value);
   check('summary', observed.summary);
   // The summary escapes `_` and friends as entities, which would hide a credential from a plain
@@ -355,10 +418,30 @@ export function annotationMessage(line: string): string {
 /** The annotation the action writes for a failed SERVER_ID. */
 export const SERVER_ERROR_PREFIX = `::error title=MCP server ${SERVER_ID} failed to sync::`;
 
+/** A capability diff, as the `changes` of a result. */
+export interface ChangesJson {
+  tools: { added: string[]; removed: string[]; changed: string[] };
+  prompts: { added: string[]; removed: string[]; changed: string[] };
+  breaking: string[];
+}
+
+/** One entry of the `results` output, with the fields issues 8 and 9 added. */
+export type Result = ResultJson & {
+  authentication_status: string | null;
+  changes: ChangesJson | null;
+};
+
+/** The `changes` of a sync that changed nothing. */
+export const NO_CHANGES: ChangesJson = {
+  tools: { added: [], removed: [], changed: [] },
+  prompts: { added: [], removed: [], changed: [] },
+  breaking: [],
+};
+
 /** The `results` output, which every run must set. */
-export function resultsOf(run: Pick<Observed, 'outputs'>): ResultJson[] {
+export function resultsOf(run: Pick<Observed, 'outputs'>): Result[] {
   expect(run.outputs.results).toBeDefined();
-  return parseResults(run.outputs);
+  return parseResults(run.outputs) as Result[];
 }
 
 /** Asserts a run that passed as ready, having synced each of `ids` once and reported them in order. */
@@ -374,10 +457,10 @@ export function expectEachSyncedOnce(
 }
 
 /** The single server's result, asserting there is exactly one. */
-export function onlyResult(run: Pick<Observed, 'outputs'>): ResultJson {
+export function onlyResult(run: Pick<Observed, 'outputs'>): Result {
   const all = resultsOf(run);
   expect(all).toHaveLength(1);
-  return all[0] as ResultJson;
+  return all[0] as Result;
 }
 
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"' };
@@ -394,21 +477,61 @@ export function decodeHtml(html: string): string {
   return decodeEntities(html.replace(/<[^>]+>/g, ''));
 }
 
-/** The job summary's table as rows of plain-text cells, the header row first. */
+/** The job summary's table header. */
+export const SUMMARY_COLUMNS = [
+  'Server',
+  'Status',
+  'Attempts',
+  'Time',
+  'Tools',
+  'Prompts',
+  'Changes',
+  'What to do',
+];
+
+/**
+ * The job summary's table as rows of plain-text cells, the header row first. Rows and cells may
+ * carry attributes (`<td nowrap>`, `<td colspan="8">`); a cell's line breaks (`<br>`) become `\n`.
+ */
 export function summaryRows(summary: string): string[][] {
-  return [...summary.matchAll(/<tr>(.*?)<\/tr>/gs)].map((row) =>
-    [...(row[1] ?? '').matchAll(/<t[hd]>(.*?)<\/t[hd]>/gs)].map((cell) =>
-      decodeHtml(cell[1] ?? ''),
+  return [...summary.matchAll(/<tr(?:\s[^>]*)?>(.*?)<\/tr>/gs)].map((row) =>
+    [...(row[1] ?? '').matchAll(/<(t[hd])(?:\s[^>]*)?>(.*?)<\/\1>/gs)].map((cell) =>
+      decodeHtml((cell[2] ?? '').replace(/<br\s*\/?>/g, '\n')),
     ),
   );
 }
 
-/** A server's row: Server, Status, Attempts, Time, Tools, Prompts, Error. */
+/** A server's row: Server, Status, Attempts, Time, Tools, Prompts, Changes, What to do. */
 export function serverRow(summary: string, serverId = SERVER_ID): string[] {
   const row = summaryRows(summary).find((cells) => cells[0] === serverId);
   expect(row).toBeDefined();
   return row ?? [];
 }
 
-/** What a Time cell looks like: `0.3 s`, `12 s`. */
-export const TIME_CELL = /^\d+(\.\d)? s$/;
+/** The summary's paragraphs above the table (the verdict, the next step), as plain text. */
+export function summaryParagraphs(summary: string): string[] {
+  return [...summary.matchAll(/<p>(.*?)<\/p>/gs)].map((paragraph) =>
+    decodeHtml((paragraph[1] ?? '').replace(/<br\s*\/?>/g, '\n')),
+  );
+}
+
+/**
+ * Any Time cell: `420 ms`, `1.2 s`, `42 s`, `2 min 5 s`, `1 h 3 min`. Where the duration is
+ * known, compare the cell with timeCell(duration_ms) instead.
+ */
+export const TIME_CELL = /^(\d{1,3} ms|\d\.\d s|\d{2} s|\d{1,2} min \d{1,2} s|\d+ h \d{1,2} min)$/;
+
+/** The Time cell of a server whose result says `duration_ms`. */
+export function timeCell(durationMs: number): string {
+  return formatDuration(durationMs);
+}
+
+/**
+ * Asserts a result's `duration_ms` is a whole number of milliseconds the run could have spent:
+ * from 0 to the run's own wall time (as its clock saw it).
+ */
+export function expectDurationWithin(durationMs: number, wallMs: number): void {
+  expect(Number.isInteger(durationMs)).toBe(true);
+  expect(durationMs).toBeGreaterThanOrEqual(0);
+  expect(durationMs).toBeLessThanOrEqual(wallMs);
+}

@@ -1,12 +1,7 @@
 // The defensive readers of Cloudflare's v4 envelope and the objects inside it: any JSON shape, or
 // no JSON at all, gives a typed result or undefined.
 import { describe, expect, it } from '@jest/globals';
-import {
-  describeApiErrors,
-  parseEnvelope,
-  parseServer,
-  parseSyncResult,
-} from '../../src/api/envelope.js';
+import { describeApiErrors, parseEnvelope, parseSyncResult } from '../../src/api/envelope.js';
 
 const json = (value: unknown): string => JSON.stringify(value);
 
@@ -60,19 +55,6 @@ describe('parseEnvelope', () => {
       { code: 9, message: '' },
       { code: 0, message: '' },
     ]);
-  });
-
-  it('reads result_info numbers and drops the others', () => {
-    const text = json({
-      success: true,
-      result: [],
-      result_info: { page: 2, per_page: '100', total_pages: 3 },
-    });
-    expect(parseEnvelope(text)?.resultInfo).toEqual({
-      perPage: undefined,
-      totalCount: undefined,
-      totalPages: 3,
-    });
   });
 
   it.each([
@@ -136,12 +118,24 @@ describe('parseSyncResult', () => {
     });
   });
 
-  it.each([null, undefined, 'ready', 42, true, ['ready']])(
-    'reads %j as an empty result',
+  it.each([null, undefined, 'ready', 42, true, ['ready'], {}, { error_details: {} }])(
+    'reads %j as no sync result at all',
     (result) => {
-      expect(parseSyncResult(result)).toEqual({});
+      expect(parseSyncResult(result)).toBeUndefined();
     },
   );
+
+  it('reads a status alone, and an error alone, as results', () => {
+    expect(parseSyncResult({ status: 'waiting' })).toEqual({ status: 'waiting' });
+    expect(parseSyncResult({ error: 'boom' })).toEqual({ error: 'boom' });
+  });
+
+  it('reads authentication_status when the answer carries it', () => {
+    expect(parseSyncResult({ status: 'error', authentication_status: 'required' })).toEqual({
+      status: 'error',
+      authenticationStatus: 'required',
+    });
+  });
 
   it('drops every field of the wrong type', () => {
     const result = {
@@ -155,49 +149,23 @@ describe('parseSyncResult', () => {
         status_code: null,
       },
     };
-    expect(parseSyncResult(result)).toEqual({});
+    expect(parseSyncResult(result)).toBeUndefined();
   });
 
   it.each([
-    ['a blank error', { error: '   ' }, {}],
-    ['a status of the wrong case', { status: 'READY' }, {}],
-    ['error_details that is an array', { error_details: [{ retryable: true }] }, {}],
+    ['a blank error', { status: 'ready', error: '   ' }, { status: 'ready' }],
+    ['a status of the wrong case', { status: 'READY', error: 'x' }, { error: 'x' }],
+    [
+      'error_details that is an array',
+      { status: 'error', error_details: [{ retryable: true }] },
+      { status: 'error' },
+    ],
     [
       'a non-finite-looking mcp_code string',
-      { error_details: { mcp_code: 'NaN', retryable: false } },
-      {
-        errorDetails: { retryable: false },
-      },
+      { status: 'error', error_details: { mcp_code: 'NaN', retryable: false } },
+      { status: 'error', errorDetails: { retryable: false } },
     ],
   ])('ignores %s', (_case, result, expected) => {
     expect(parseSyncResult(result)).toEqual(expected);
   });
-});
-
-describe('parseServer', () => {
-  it('reads tools and prompts given as names or objects', () => {
-    const server = {
-      id: 'docs',
-      tools: ['search', { name: 'fetch' }, { nope: 1 }, 7],
-      prompts: [{ name: 'hello' }],
-    };
-    expect(parseServer(server)).toEqual({
-      id: 'docs',
-      tools: ['search', 'fetch'],
-      prompts: ['hello'],
-    });
-  });
-
-  it('leaves out capabilities that are not lists', () => {
-    expect(parseServer({ id: 'docs', tools: 'search', prompts: { name: 'x' } })).toEqual({
-      id: 'docs',
-    });
-  });
-
-  it.each([null, undefined, 'docs', 3, [], [{ id: 'docs' }], {}, { id: 7 }, { id: null }])(
-    'returns undefined for %j',
-    (value) => {
-      expect(parseServer(value)).toBeUndefined();
-    },
-  );
 });

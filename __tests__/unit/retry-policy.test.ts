@@ -1,9 +1,11 @@
-// The contract's retry rules, one row each, through classify(); then nextStep() with an injected
+// The contract's retry rules, one row each, through classify(): for a sync, whose answer decides
+// by its body, and for a read, which only needs the envelope; then nextStep() with an injected
 // time and random source: Retry-After, backoff with jitter, attempts and the deadline.
 import { describe, expect, it } from '@jest/globals';
 import type { HttpOutcome } from '../../src/api/cloudflare-api.js';
 import { parseEnvelope } from '../../src/api/envelope.js';
 import type { Headers } from '../../src/api/headers.js';
+import { ADMIN_LOGIN_NEEDED } from '../../src/api/server-object.js';
 import {
   classify,
   nextStep,
@@ -143,6 +145,268 @@ describe('classify: success', () => {
       sync: { status },
       envelope: { success: true, errors: [], result: { status } },
     });
+  });
+});
+
+describe("classify: the sync's answer", () => {
+  const answer = (result: unknown): HttpOutcome =>
+    response(
+      200,
+      result === undefined ? { success: true, errors: [] } : { success: true, errors: [], result },
+    );
+
+  it.each([
+    ['an empty object', {}, 'the result is an empty object'],
+    ['a list', [1, 2, 3], 'the result is a list'],
+    ['a string', 'ready', 'the result is a string'],
+    ['a number', 200, 'the result is a number'],
+    ['a boolean', true, 'the result is a boolean'],
+    ['null', null, 'no result'],
+    ['no result at all', undefined, 'no result'],
+    ['an unknown status', { status: 'pending' }, 'the result is an object without them'],
+    ['an empty error', { error: ' ' }, 'the result is an object without them'],
+  ])('retries a 2xx whose result is %s', (_case, result, shape) => {
+    expect(classify(answer(result))).toStrictEqual({
+      ok: false,
+      retryable: true,
+      message: `HTTP 200: the sync answer has no status or error (${shape})`,
+      sync: {},
+    });
+  });
+
+  it('fails a status error without error text, not retried', () => {
+    expect(classify(answer({ status: 'error' }))).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: 'sync failed',
+      sync: { status: 'error' },
+    });
+  });
+
+  it('retries a status error without error text when its details say retryable', () => {
+    expect(classify(answer({ status: 'error', error_details: { retryable: true } }))).toStrictEqual(
+      {
+        ok: false,
+        retryable: true,
+        message: 'sync failed',
+        sync: { status: 'error', errorDetails: { retryable: true } },
+      },
+    );
+  });
+
+  it('fails an error beside a status that is not error', () => {
+    expect(classify(answer({ status: 'ready', error: 'tools/list timed out' }))).toMatchObject({
+      ok: false,
+      retryable: false,
+      message: 'tools/list timed out',
+    });
+  });
+
+  it.each([
+    ['a cause', { cause: 'ECONNREFUSED' }, 'MCP server unreachable (cause: ECONNREFUSED)'],
+    ['an empty cause', { cause: '' }, 'MCP server unreachable'],
+    ['a cause equal to the error', { cause: 'MCP server unreachable' }, 'MCP server unreachable'],
+  ])('words a sync error with %s', (_case, details, message) => {
+    const verdict = classify(
+      answer({ status: 'error', error: 'MCP server unreachable', error_details: details }),
+    );
+    expect(verdict.ok ? '' : verdict.message).toBe(message);
+  });
+
+  it('does not retry an answer that needs an administrator, whatever its details say', () => {
+    const result = {
+      status: 'error',
+      error: 'authentication required',
+      authentication_status: 'required',
+      error_details: { retryable: true },
+    };
+    expect(classify(answer(result))).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: ADMIN_LOGIN_NEEDED,
+      sync: {
+        status: 'error',
+        error: 'authentication required',
+        errorDetails: { retryable: true },
+        authenticationStatus: 'required',
+      },
+    });
+  });
+
+  it('fails a ready answer that needs an administrator', () => {
+    expect(classify(answer({ status: 'ready', authentication_status: 'required' }))).toMatchObject({
+      ok: false,
+      retryable: false,
+      message: ADMIN_LOGIN_NEEDED,
+    });
+  });
+
+  it('passes an answer whose authentication is fine', () => {
+    expect(
+      classify(answer({ status: 'waiting', authentication_status: 'connected' })),
+    ).toMatchObject({
+      ok: true,
+      sync: { status: 'waiting', authenticationStatus: 'connected' },
+    });
+  });
+
+  it('reads a 2xx that says success: false by its API errors, not retried', () => {
+    const body = {
+      success: false,
+      errors: [{ code: 7003, message: 'Could not route' }],
+      result: null,
+    };
+    expect(classify(response(200, body))).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: 'HTTP 200: Could not route (7003)',
+      sync: {},
+    });
+  });
+});
+
+describe('classify: a read', () => {
+  const SERVER_WITH_LAST_ERROR = {
+    success: true,
+    errors: [],
+    result: {
+      id: 'docs-mcp',
+      status: 'error',
+      error: 'upstream refused the connection',
+      error_details: { retryable: false },
+    },
+  };
+
+  it("passes a 2xx envelope whatever the server's last sync error says", () => {
+    expect(classify(response(200, SERVER_WITH_LAST_ERROR), 'read')).toStrictEqual({
+      ok: true,
+      sync: {},
+      envelope: SERVER_WITH_LAST_ERROR,
+    });
+  });
+
+  it('is a sync by default, for which the same body fails', () => {
+    expect(classify(response(200, SERVER_WITH_LAST_ERROR))).toMatchObject({
+      ok: false,
+      message: 'upstream refused the connection',
+    });
+  });
+
+  it.each([
+    ['null', null],
+    ['a list', [{ id: 'docs-mcp' }]],
+    ['an empty object', {}],
+  ])('passes a 2xx envelope whose result is %s: the reader judges it', (_case, result) => {
+    expect(classify(response(200, { success: true, errors: [], result }), 'read')).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('retries a 2xx whose body is not an envelope', () => {
+    expect(classify(response(200, '<html>Just a moment...</html>'), 'read')).toStrictEqual({
+      ok: false,
+      retryable: true,
+      message: 'HTTP 200: not a v4 envelope',
+      sync: {},
+    });
+  });
+
+  it("retries a 5xx whatever the server object's last sync says of retrying", () => {
+    expect(classify(response(503, failureBody(false)), 'read')).toStrictEqual({
+      ok: false,
+      retryable: true,
+      message: 'HTTP 503: something failed (1000)',
+      sync: {},
+    });
+  });
+
+  it.each([
+    [401, { stopsRun: true }],
+    [403, { stopsRun: true }],
+    [404, { notFound: true }],
+  ])('marks HTTP %i of a read as for a sync', (status, mark) => {
+    expect(classify(response(status, failureBody()), 'read')).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: `HTTP ${status}: something failed (1000)`,
+      sync: {},
+      ...mark,
+    });
+  });
+});
+
+describe('classify: what a failure tells the run', () => {
+  const AUTH_ERROR = {
+    success: false,
+    errors: [{ code: 10000, message: 'Authentication error' }],
+    result: null,
+  };
+
+  it.each([401, 403])('stops the run on HTTP %i', (status) => {
+    expect(classify(response(status, AUTH_ERROR))).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: `HTTP ${status}: Authentication error (10000)`,
+      sync: {},
+      stopsRun: true,
+    });
+  });
+
+  it('says the server is not found on HTTP 404', () => {
+    const body = {
+      success: false,
+      errors: [{ code: 10404, message: 'MCP server not found' }],
+      result: null,
+    };
+    expect(classify(response(404, body))).toStrictEqual({
+      ok: false,
+      retryable: false,
+      message: 'HTTP 404: MCP server not found (10404)',
+      sync: {},
+      notFound: true,
+    });
+  });
+
+  it.each([400, 408, 409, 422, 429, 500, 302])(
+    'neither stops the run nor says not found on HTTP %i',
+    (status) => {
+      const verdict = classify(response(status, failureBody()));
+      expect(verdict).not.toHaveProperty('stopsRun');
+      expect(verdict).not.toHaveProperty('notFound');
+    },
+  );
+
+  it('keeps a network failure to its message', () => {
+    expect(classify(NETWORK_FAILURE)).toStrictEqual({
+      ok: false,
+      retryable: true,
+      message: 'connect ECONNREFUSED 127.0.0.1:443',
+      sync: {},
+    });
+  });
+
+  it.each<[string, number, unknown, string]>([
+    ['a redirect', 302, failureBody(true), 'HTTP 302: redirect not followed'],
+    ['HTML', 502, '<html>Bad Gateway</html>', 'HTTP 502: no Cloudflare API response in the body'],
+    [
+      'an envelope without a message',
+      400,
+      { success: false, errors: [], result: null },
+      'HTTP 400: the API reported failure without a message',
+    ],
+    [
+      'a sync error but no API error',
+      500,
+      {
+        success: false,
+        errors: [],
+        result: { error: 'upstream failed', error_details: { cause: 'x' } },
+      },
+      'HTTP 500: upstream failed (cause: x)',
+    ],
+  ])('words %s', (_case, status, body, message) => {
+    const verdict = classify(response(status, body));
+    expect(verdict.ok ? '' : verdict.message).toBe(message);
   });
 });
 

@@ -7,9 +7,10 @@ import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { HttpClient } from '@actions/http-client';
 import { parseEnvelope, type Envelope } from './envelope.js';
-import type { Headers } from './headers.js';
+import type { Headers, RateLimitPolicy } from './headers.js';
 import type { Credentials, Settings } from '../inputs/inputs.js';
 import type { RateLimitGate } from '../retry/rate-limit.js';
+import type { RunStop } from '../run-stop.js';
 import { oneLine, redactor } from '../untrusted-text.js';
 import { USER_AGENT } from '../version.js';
 
@@ -34,7 +35,13 @@ export type HttpOutcome =
     }
   | { kind: 'network'; message: string };
 
-export type ApiCall = (timeoutMs: number, deadlineMs: number) => Promise<HttpOutcome | undefined>;
+/** A request that was not sent: the deadline came first, or the run was stopped. */
+export interface NotSent {
+  kind: 'not-sent';
+  why: 'deadline' | 'stopped';
+}
+
+export type ApiCall = (timeoutMs: number, deadlineMs: number) => Promise<HttpOutcome | NotSent>;
 
 /**
  * A path segment that cannot escape its place in the URL: percent-encoded, and never `.` or `..`,
@@ -53,14 +60,18 @@ export class CloudflareApi {
   // redirects, with this run's own headers and an abort signal.
   private readonly http = new HttpClient(USER_AGENT, [], { keepAlive: true });
   private readonly serversPath: string;
+  private readonly portalsPath: string;
   private readonly authHeaders: http.OutgoingHttpHeaders;
   private readonly redact: (text: string) => string;
 
   constructor(
     settings: Pick<Settings, 'apiBaseUrl' | 'accountId' | 'credentials'>,
     private readonly gate: RateLimitGate,
+    private readonly runStop: RunStop,
   ) {
-    this.serversPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp/servers`;
+    const mcpPath = `${settings.apiBaseUrl}/accounts/${pathSegment(settings.accountId)}/access/ai-controls/mcp`;
+    this.serversPath = `${mcpPath}/servers`;
+    this.portalsPath = `${mcpPath}/portals`;
     this.authHeaders = authHeaders(settings.credentials);
     const { credentials } = settings;
     this.redact = redactor(credentials.kind === 'token' ? [credentials.token] : [credentials.key]);
@@ -81,6 +92,16 @@ export class CloudflareApi {
     return this.call('GET', `${this.serversPath}?page=${page}&per_page=${LIST_PAGE_SIZE}`);
   }
 
+  /** `GET …/mcp/portals/{id}`: the portal with its servers, their tools and its overrides. */
+  readPortal(portalId: string): ApiCall {
+    return this.call('GET', `${this.portalsPath}/${pathSegment(portalId)}`);
+  }
+
+  /** The quota the API last announced in `Ratelimit-Policy`. */
+  get rateLimitPolicy(): RateLimitPolicy | undefined {
+    return this.gate.policy;
+  }
+
   /** Closes kept-alive connections so the process can exit at once. */
   dispose(): void {
     this.http.dispose();
@@ -88,8 +109,14 @@ export class CloudflareApi {
 
   private call(method: 'GET' | 'POST', url: string): ApiCall {
     return async (timeoutMs, deadlineMs) => {
-      const ticket = await this.gate.acquire(deadlineMs);
-      if (ticket === undefined) return undefined;
+      const stopped: NotSent = { kind: 'not-sent', why: 'stopped' };
+      if (this.runStop.signal.aborted) return stopped;
+      const ticket = await this.gate.acquire(deadlineMs, this.runStop.signal);
+      if (this.runStop.signal.aborted) {
+        if (ticket !== undefined) this.gate.settle(ticket, undefined, {});
+        return stopped;
+      }
+      if (ticket === undefined) return { kind: 'not-sent', why: 'deadline' };
       const outcome = await this.exchange(method, new URL(url), timeoutMs);
       if (outcome.kind === 'response') this.gate.settle(ticket, outcome.status, outcome.headers);
       else this.gate.settle(ticket, undefined, {});
@@ -102,6 +129,8 @@ export class CloudflareApi {
     // or never answers cannot hold the step, and aborting destroys the socket.
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), timeoutMs);
+    const cancel = (): void => abort.abort();
+    this.runStop.abortSignal.addEventListener('abort', cancel, { once: true });
     try {
       const secure = url.protocol === 'https:';
       const response = await this.http.requestRaw(
@@ -122,12 +151,15 @@ export class CloudflareApi {
       );
       return await readResponse(response.message, this.redact);
     } catch (error) {
-      const message = abort.signal.aborted
-        ? `no response within ${formatSeconds(timeoutMs)}`
-        : `network error: ${this.redact(describeNetworkError(error))}`;
+      const message = this.runStop.abortSignal.aborted
+        ? 'request aborted: the run was cancelled'
+        : abort.signal.aborted
+          ? `no response within ${formatSeconds(timeoutMs)}`
+          : `network error: ${this.redact(describeNetworkError(error))}`;
       return { kind: 'network', message };
     } finally {
       clearTimeout(timer);
+      this.runStop.abortSignal.removeEventListener('abort', cancel);
     }
   }
 }

@@ -6,18 +6,10 @@ export interface ApiMessage {
   message: string;
 }
 
-/** What a list page says of the whole list; paging trusts these when present. */
-export interface ResultInfo {
-  perPage?: number;
-  totalCount?: number;
-  totalPages?: number;
-}
-
 export interface Envelope {
   success: boolean;
   errors: ApiMessage[];
   result: unknown;
-  resultInfo?: ResultInfo;
 }
 
 export const SYNC_STATUSES = ['ready', 'waiting', 'stale', 'error'] as const;
@@ -35,21 +27,17 @@ export interface SyncResult {
   status?: SyncStatus;
   error?: string;
   errorDetails?: ErrorDetails;
-}
-
-export interface ServerSummary {
-  id: string;
-  tools?: string[];
-  prompts?: string[];
+  /** `authentication_status`, should the answer carry the server's. */
+  authenticationStatus?: string;
 }
 
 type Json = Record<string, unknown>;
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function stringField(value: unknown): string | undefined {
+export function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
@@ -83,7 +71,6 @@ export function parseEnvelope(
     errors: parseMessages(body.errors),
     result: body.result,
   };
-  if (isObject(body.result_info)) envelope.resultInfo = parseResultInfo(body.result_info);
   return envelope;
 }
 
@@ -100,14 +87,6 @@ function parseMessages(value: unknown): ApiMessage[] {
   return messages;
 }
 
-function parseResultInfo(info: Json): ResultInfo {
-  return {
-    perPage: numberField(info.per_page),
-    totalCount: numberField(info.total_count),
-    totalPages: numberField(info.total_pages),
-  };
-}
-
 /** Cloudflare's own words for a failed call: `Authentication error (10000)`. */
 export function describeApiErrors(errors: ApiMessage[]): string {
   return errors
@@ -115,8 +94,12 @@ export function describeApiErrors(errors: ApiMessage[]): string {
     .join('; ');
 }
 
-export function parseSyncResult(result: unknown): SyncResult {
-  if (!isObject(result)) return {};
+/**
+ * The sync's answer, or undefined when `result` is not one: an object with a known `status` or an
+ * `error`. Anything else (`{}`, a list, a string) says nothing about the sync.
+ */
+export function parseSyncResult(result: unknown): SyncResult | undefined {
+  if (!isObject(result)) return undefined;
   const sync: SyncResult = {};
   const status = stringField(result.status);
   if (status !== undefined && (SYNC_STATUSES as readonly string[]).includes(status)) {
@@ -126,10 +109,12 @@ export function parseSyncResult(result: unknown): SyncResult {
   if (error !== undefined && error.trim() !== '') sync.error = error;
   const details = parseErrorDetails(result.error_details);
   if (details !== undefined) sync.errorDetails = details;
-  return sync;
+  const authentication = stringField(result.authentication_status);
+  if (authentication !== undefined) sync.authenticationStatus = authentication;
+  return sync.status === undefined && sync.error === undefined ? undefined : sync;
 }
 
-function parseErrorDetails(value: unknown): ErrorDetails | undefined {
+export function parseErrorDetails(value: unknown): ErrorDetails | undefined {
   if (!isObject(value)) return undefined;
   const details: ErrorDetails = {};
   const cause = stringField(value.cause);
@@ -143,28 +128,4 @@ function parseErrorDetails(value: unknown): ErrorDetails | undefined {
   const statusCode = numberField(value.status_code);
   if (statusCode !== undefined) details.status_code = statusCode;
   return Object.keys(details).length > 0 ? details : undefined;
-}
-
-/** An MCP server object as the read and list endpoints return it; undefined without a string id. */
-export function parseServer(value: unknown): ServerSummary | undefined {
-  if (!isObject(value)) return undefined;
-  const id = stringField(value.id);
-  if (id === undefined) return undefined;
-  const server: ServerSummary = { id };
-  const tools = capabilityNames(value.tools);
-  if (tools !== undefined) server.tools = tools;
-  const prompts = capabilityNames(value.prompts);
-  if (prompts !== undefined) server.prompts = prompts;
-  return server;
-}
-
-function capabilityNames(value: unknown): string[] | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const names: string[] = [];
-  for (const item of value) {
-    const name =
-      typeof item === 'string' ? item : isObject(item) ? stringField(item.name) : undefined;
-    if (name !== undefined) names.push(name);
-  }
-  return names;
 }

@@ -4,6 +4,12 @@
 export type HeaderValue = string | string[] | number | undefined;
 export type Headers = Readonly<Record<string, HeaderValue>>;
 
+/** `Ratelimit-Policy: "default";q=<requests>;w=<seconds>`. */
+export interface RateLimitPolicy {
+  quota: number;
+  windowSeconds: number;
+}
+
 export interface RateLimitState {
   remaining: number;
   resetSeconds: number;
@@ -65,6 +71,22 @@ export function parseRateLimit(headers: Headers): RateLimitState | undefined {
     if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t)) continue;
     const state = { remaining: Number(r), resetSeconds: Number(t) };
     if (binding === undefined || state.remaining < binding.remaining) binding = state;
+  }
+  return binding;
+}
+
+/** The quota with the fewest requests per second among those `Ratelimit-Policy` names. */
+export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefined {
+  const value = header(headers, 'ratelimit-policy');
+  if (value === undefined) return undefined;
+  let binding: RateLimitPolicy | undefined;
+  for (const params of structuredItems(value)) {
+    const { q, w } = params;
+    if (q === undefined || w === undefined || !INTEGER.test(q) || !INTEGER.test(w)) continue;
+    const policy = { quota: Number(q), windowSeconds: Number(w) };
+    if (policy.quota === 0 || policy.windowSeconds === 0) continue;
+    const rate = (p: RateLimitPolicy): number => p.quota / p.windowSeconds;
+    if (binding === undefined || rate(policy) < rate(binding)) binding = policy;
   }
   return binding;
 }

@@ -1,72 +1,120 @@
-// Syncs every selected server, `concurrency` at a time, then reads their tools and prompts and
-// checks expected-tools. One server's failure never stops the others.
-import { readCapabilities } from '../readings/capabilities.js';
+// Runs the whole fleet through the sync of one server: Before (from the reads that selected the
+// servers), the syncs, `concurrency` at a time, then After and the watch, then each server's
+// verdict. One server's failure never stops the others; a refused credential or a cancel stops
+// them all.
 import type { CloudflareApi } from '../api/cloudflare-api.js';
 import type { Settings } from '../inputs/inputs.js';
+import { listServers, ListError } from '../readings/server-list.js';
 import type { RetryContext } from '../retry/retry-loop.js';
-import { listServers } from '../readings/server-list.js';
-import { syncServer, type ServerResult } from '../server/sync-server.js';
-
-export interface FleetReport {
-  results: ServerResult[];
-  warnings: string[];
-}
+import type { ServerResult } from '../server/server-result.js';
+import { serverVerdict } from '../server/server-verdict.js';
+import { syncServer, type SyncAnswer } from '../server/sync-server.js';
+import type { FleetReport } from './fleet-report.js';
+import { logChanges } from './log-changes.js';
+import { rateLimitWarning, requestsNeeded } from './rate-plan.js';
+import { selectServers } from './selection.js';
+import { readAfter, type AfterReadings } from './watch.js';
 
 export async function syncFleet(
   settings: Settings,
   api: CloudflareApi,
   context: RetryContext,
 ): Promise<FleetReport> {
-  const warnings: string[] = [];
-  let serverIds: string[];
-  if (settings.servers.kind === 'all') {
-    const list = await listServers(api, context);
-    warnings.push(...list.warnings);
-    serverIds = list.servers.map((server) => server.id);
-    context.log(`found ${serverIds.length} MCP server(s) in the account`);
-    if (serverIds.length === 0) warnings.push('the account has no MCP servers: nothing to sync');
-  } else {
-    serverIds = settings.servers.ids;
-  }
-
-  const results = await mapConcurrently(serverIds, settings.concurrency, (id) =>
-    syncServer(id, api, context),
+  const { ids, source, before } = await selectServers(settings, api, context);
+  const warnings = [...before.warnings];
+  const plan = rateLimitWarning(
+    requestsNeeded(ids.length, settings.dryRun),
+    Math.max(0, context.deadlineMs - context.clock.now()),
+    api.rateLimitPolicy,
   );
+  if (plan !== undefined) warnings.push(plan);
 
-  const synced = results.filter((result) => result.error === undefined);
-  const capabilities = await readCapabilities(
-    synced.map((result) => result.serverId),
-    api,
-    context,
-  );
-  warnings.push(...capabilities.warnings);
-  for (const result of synced) {
-    const server = capabilities.servers.get(result.serverId);
-    if (server?.tools !== undefined) result.tools = server.tools;
-    if (server?.prompts !== undefined) result.prompts = server.prompts;
-    checkExpectedTools(result, settings.expectedTools);
+  const answers = new Map<string, SyncAnswer>();
+  const answeredAt = new Map<string, number>();
+  if (!settings.dryRun) {
+    await mapConcurrently(ids, settings.concurrency, async (id) => {
+      const answer = await syncServer(id, before.states.get(id), api, context);
+      answers.set(id, answer);
+      if (answer.error === undefined) answeredAt.set(id, context.clock.now());
+    });
   }
-  return { results, warnings };
+  const waiting = new Set(
+    settings.waitForReady
+      ? [...answeredAt.keys()].filter((id) => answers.get(id)?.status === 'waiting')
+      : [],
+  );
+  const after: AfterReadings = settings.dryRun
+    ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
+    : await readAfter(answeredAt, waiting, source, api, context);
+  warnings.push(...after.warnings);
+  const knownIds = await idsForDidYouMean(answers, before.listedIds, api, context);
+
+  const stop = context.runStop.reason;
+  const results: ServerResult[] = ids.map((id) => {
+    const beforeState = before.states.get(id);
+    const beforeProblem = before.unread.get(id);
+    const afterState = after.states.get(id);
+    const afterProblem = after.unread.get(id);
+    const sync = answers.get(id);
+    const waitedMs = after.waitedMs.get(id);
+    return serverVerdict(
+      {
+        serverId: id,
+        ...(beforeState === undefined ? {} : { before: beforeState }),
+        ...(beforeProblem === undefined ? {} : { beforeProblem }),
+        ...(sync === undefined ? {} : { sync }),
+        ...(afterState === undefined ? {} : { after: afterState }),
+        ...(afterProblem === undefined ? {} : { afterProblem }),
+        ...(waitedMs === undefined ? {} : { waitedMs }),
+        ...(knownIds === undefined ? {} : { knownIds }),
+      },
+      { ...settings, stopped: stop !== undefined },
+    );
+  });
+  for (const result of results) logChanges(result, context.log);
+  const report: FleetReport = {
+    results,
+    warnings,
+    dryRun: settings.dryRun,
+    onBreakingChange: settings.onBreakingChange,
+  };
+  if (stop?.kind === 'credentials') {
+    const hint = credentialsHint(settings);
+    for (const result of results) if (result.error !== undefined) result.hint = hint;
+    report.stopped = { kind: stop.kind, message: `${stop.message}: ${hint}` };
+  } else if (stop !== undefined) {
+    report.stopped = stop;
+  }
+  return report;
 }
 
-/** Fails a synced server that lacks any tool named in expected-tools. */
-function checkExpectedTools(result: ServerResult, expected: readonly string[]): void {
-  if (expected.length === 0) return;
-  let error: string | undefined;
-  if (result.tools === undefined) {
-    error = 'expected-tools could not be checked: the tools of the server were not read';
-  } else {
-    const present = new Set(result.tools);
-    const missing = expected.filter((tool) => !present.has(tool));
-    if (missing.length > 0) {
-      error = `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`;
-    }
-  }
-  if (error !== undefined) {
-    // The sync went through, but the server is not what the workflow needs: it ends in error.
-    result.status = 'error';
-    result.error = error;
-    result.retryable = false;
+/** What to do when the API refuses the credentials (401, 403). */
+export function credentialsHint(
+  settings: Pick<Settings, 'credentials' | 'accountId' | 'dryRun'>,
+): string {
+  const permission = settings.dryRun ? 'MCP Portals Read (or Write)' : 'MCP Portals Write';
+  return settings.credentials.kind === 'token'
+    ? `the API token was refused: it needs the account permission ${permission} on account ${settings.accountId} (Cloudflare dashboard → My Profile → API Tokens → edit the token → Permissions), and it must be active`
+    : `the email and Global API Key were refused: check api-email and api-key (Cloudflare dashboard → My Profile → API Tokens → Global API Key), and that the user is a member of account ${settings.accountId}`;
+}
+
+/**
+ * The account's ids when a sync found no such server: from the list already read, or one list
+ * read for the whole run, so a fleet of typos costs one request, not one each.
+ */
+async function idsForDidYouMean(
+  answers: ReadonlyMap<string, SyncAnswer>,
+  listed: string[] | undefined,
+  api: CloudflareApi,
+  context: RetryContext,
+): Promise<string[] | undefined> {
+  if (listed !== undefined) return listed;
+  if (![...answers.values()].some((answer) => answer.notFound === true)) return undefined;
+  try {
+    return (await listServers(api, context)).servers.map((server) => server.id);
+  } catch (error) {
+    if (error instanceof ListError) return undefined;
+    throw error;
   }
 }
 

@@ -3,15 +3,24 @@
 import * as core from '@actions/core';
 import { redactor } from '../untrusted-text.js';
 
-export type Credentials =
-  { kind: 'token'; token: string } | { kind: 'global-key'; email: string; key: string };
+export type Credentials = (
+  { kind: 'token'; token: string } | { kind: 'global-key'; email: string; key: string }
+) & {
+  /** Which inputs or variables supplied it, for the log: never the value. */
+  source: string;
+};
 
+/** `server-id` as given: every server, some ids, or none (then `portalId` selects). */
 export type ServerSelection = { kind: 'all' } | { kind: 'list'; ids: string[] };
+
+export type BreakingChangeAction = 'warn' | 'fail' | 'ignore';
 
 export interface Settings {
   credentials: Credentials;
   accountId: string;
   servers: ServerSelection;
+  /** Every server of this portal is selected too. */
+  portalId?: string;
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -19,6 +28,9 @@ export interface Settings {
   requestTimeoutMs: number;
   concurrency: number;
   expectedTools: string[];
+  waitForReady: boolean;
+  onBreakingChange: BreakingChangeAction;
+  dryRun: boolean;
   /** Origin and path of the API root, without a trailing slash. */
   apiBaseUrl: string;
 }
@@ -39,6 +51,9 @@ export const DEFAULTS = {
   'request-timeout-seconds': '30',
   concurrency: '4',
   'expected-tools': '',
+  'wait-for-ready': 'true',
+  'on-breaking-change': 'warn',
+  'dry-run': 'false',
   'api-base-url': 'https://api.cloudflare.com/client/v4',
 } as const;
 
@@ -50,6 +65,25 @@ const ENV_FALLBACKS = {
 } as const;
 
 const MAX_ID_LENGTH = 32;
+/** Cloudflare's rule for MCP server and portal ids. */
+const ID_PATTERN = /^[a-z0-9_]+(?:-[a-z0-9_]+)*$/;
+const ID_RULE =
+  "an id is 1–32 lowercase letters, digits and _, with single - between them (like docs-mcp); it is the id shown in the server's details in the Cloudflare dashboard, not its display name";
+
+/**
+ * Names other actions use for the same values (cloudflare/wrangler-action's `apiToken`,
+ * `accountId`, …): GitHub passes them on as INPUT_ variables this action would otherwise ignore.
+ */
+const FOREIGN_SPELLINGS: Readonly<Record<string, string>> = {
+  APITOKEN: 'api-token',
+  ACCOUNTID: 'account-id',
+  API_TOKEN: 'api-token',
+  ACCOUNT_ID: 'account-id',
+  SERVERID: 'server-id',
+  SERVER_ID: 'server-id',
+  PORTALID: 'portal-id',
+  PORTAL_ID: 'portal-id',
+};
 // A GitHub job runs for at most six hours; longer figures are typos.
 const SIX_HOURS_SECONDS = 6 * 60 * 60;
 
@@ -59,17 +93,42 @@ type Env = Readonly<Record<string, string | undefined>>;
 export function readSettings(env: Env = process.env): Settings {
   const read: InputReader = (name) => core.getInput(name);
   for (const secret of rawSecrets(read, env)) core.setSecret(secret);
-  return parseSettings(read, env);
+  rejectForeignSpellings(env);
+  const settings = parseSettings(read, env);
+  core.info(`credentials: ${settings.credentials.source}`);
+  return settings;
 }
 
-function withFallback(read: InputReader, env: Env, name: keyof typeof ENV_FALLBACKS): string {
+/**
+ * An input this action does not have, spelled as another action spells one of its own, is a
+ * mistake worth stopping for: ignored, it would leave the run on the wrong credentials.
+ */
+export function rejectForeignSpellings(env: Env): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('INPUT_') || (env[name] ?? '').trim() === '') continue;
+    const ours = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
+    if (ours !== undefined) {
+      const given = name.slice('INPUT_'.length).toLowerCase();
+      throw new InputError(
+        `${ours}: this action has no input named ${JSON.stringify(given)} (the spelling wrangler-action uses); name it ${ours}`,
+      );
+    }
+  }
+}
+
+function inputOrEnv(read: InputReader, env: Env, name: keyof typeof ENV_FALLBACKS): string {
   return read(name).trim() || (env[ENV_FALLBACKS[name]] ?? '').trim();
 }
 
 /** Every credential value as given and as it will be sent, so each form is masked. */
 function rawSecrets(read: InputReader, env: Env): string[] {
-  const given = [withFallback(read, env, 'api-token'), withFallback(read, env, 'api-key')];
-  return [...new Set([...given, cleanToken(given[0] ?? '')])].filter((secret) => secret !== '');
+  const given = [
+    read('api-token').trim(),
+    read('api-key').trim(),
+    (env.CLOUDFLARE_API_TOKEN ?? '').trim(),
+    (env.CLOUDFLARE_API_KEY ?? '').trim(),
+  ];
+  return [...new Set([...given, ...given.map(cleanToken)])].filter((secret) => secret !== '');
 }
 
 function cleanToken(raw: string): string {
@@ -102,8 +161,8 @@ function parseAll(read: InputReader, env: Env): Settings {
   }
   return {
     credentials: parseCredentials(read, env),
-    accountId: parseAccountId(withFallback(read, env, 'account-id')),
-    servers: parseServerSelection(read('server-id')),
+    accountId: parseAccountId(inputOrEnv(read, env, 'account-id')),
+    ...parseSelection(read('server-id'), read('portal-id')),
     maxAttempts: wholeNumber(input('max-attempts'), 'max-attempts', 1, 100),
     baseDelayMs: baseDelaySeconds * 1000,
     maxDelayMs: maxDelaySeconds * 1000,
@@ -112,38 +171,76 @@ function parseAll(read: InputReader, env: Env): Settings {
       seconds(input('request-timeout-seconds'), 'request-timeout-seconds', 'positive') * 1000,
     concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
     expectedTools: splitList(read('expected-tools')),
+    waitForReady: boolean(input('wait-for-ready'), 'wait-for-ready'),
+    onBreakingChange: oneOf(input('on-breaking-change'), 'on-breaking-change', [
+      'warn',
+      'fail',
+      'ignore',
+    ] as const),
+    dryRun: boolean(input('dry-run'), 'dry-run'),
     apiBaseUrl: parseApiBaseUrl(input('api-base-url')),
   };
 }
 
+/**
+ * The first of: the api-token input; the api-email and api-key inputs; CLOUDFLARE_API_TOKEN;
+ * CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY. Inputs beat the environment, which another step
+ * (wrangler, say) may have left behind.
+ */
 function parseCredentials(read: InputReader, env: Env): Credentials {
-  const token = cleanToken(withFallback(read, env, 'api-token'));
+  const fromInputs = credentialsFrom(
+    read('api-token'),
+    read('api-email'),
+    read('api-key'),
+    ['the api-token input', 'the api-email and api-key inputs'],
+    ['api-token', 'api-email', 'api-key'],
+  );
+  if (fromInputs !== undefined) return fromInputs;
+  const fromEnv = credentialsFrom(
+    env.CLOUDFLARE_API_TOKEN ?? '',
+    env.CLOUDFLARE_EMAIL ?? '',
+    env.CLOUDFLARE_API_KEY ?? '',
+    ['the CLOUDFLARE_API_TOKEN variable', 'the CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY variables'],
+    ['api-token', 'api-email', 'api-key'],
+  );
+  if (fromEnv !== undefined) return fromEnv;
+  throw new InputError(
+    'api-token: no credentials given: set api-token (or CLOUDFLARE_API_TOKEN), or api-email with api-key',
+  );
+}
+
+/** Credentials from one source (inputs or variables); undefined when it gives none. */
+function credentialsFrom(
+  rawToken: string,
+  rawEmail: string,
+  rawKey: string,
+  [tokenSource, keySource]: [string, string],
+  [tokenName, emailName, keyName]: [string, string, string],
+): Credentials | undefined {
+  const token = cleanToken(rawToken.trim());
   if (token !== '') {
     if (!/^[\x21-\x7e]+$/.test(token)) {
       throw new InputError(
-        'api-token: expected a Cloudflare API token (printable characters, no spaces)',
+        `${tokenName}: expected a Cloudflare API token (printable characters, no spaces), from ${tokenSource}`,
       );
     }
-    return { kind: 'token', token };
+    return { kind: 'token', token, source: `API token from ${tokenSource}` };
   }
-  const email = withFallback(read, env, 'api-email');
-  const key = withFallback(read, env, 'api-key');
-  if (email === '' && key === '') {
-    throw new InputError(
-      'api-token: no credentials given: set api-token (or CLOUDFLARE_API_TOKEN), or api-email with api-key',
-    );
-  }
+  const email = rawEmail.trim();
+  const key = rawKey.trim();
+  if (email === '' && key === '') return undefined;
+  // Half a pair is a mistake, not a reason to fall back to credentials from elsewhere.
   if (key === '')
-    throw new InputError('api-key: required with api-email (or set api-token instead)');
+    throw new InputError(`${keyName}: required with ${emailName} (or set api-token instead)`);
   if (email === '')
-    throw new InputError('api-email: required with api-key (or set api-token instead)');
+    throw new InputError(`${emailName}: required with ${keyName} (or set api-token instead)`);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-    throw new InputError('api-email: expected the email address of the Cloudflare account');
+    throw new InputError(`${emailName}: expected the email address of the Cloudflare account`);
   }
   if (!/^[\x21-\x7e]+$/.test(key)) {
-    throw new InputError('api-key: expected a Global API Key (printable characters, no spaces)');
+    throw new InputError(`${keyName}: expected a Global API Key (printable characters, no spaces)`);
   }
-  return { kind: 'global-key', email, key };
+  return { kind: 'global-key', email, key, source: `Global API Key from ${keySource}` };
 }
 
 function parseAccountId(value: string): string {
@@ -163,39 +260,63 @@ export function splitList(value: string): string[] {
   return [...new Set(items.filter((item) => item !== ''))];
 }
 
-function parseServerSelection(value: string): ServerSelection {
-  const ids = splitList(value);
-  if (ids.length === 0) {
-    throw new InputError('server-id: required: one MCP server id, a comma/newline list, or *');
+function parseSelection(
+  serverIds: string,
+  portalIds: string,
+): Pick<Settings, 'servers' | 'portalId'> {
+  const ids = splitList(serverIds);
+  const portals = splitList(portalIds);
+  if (ids.length === 0 && portals.length === 0) {
+    // An unset job output or variable expands to nothing: say where such values come from.
+    const given = serverIds.trim() === '' ? 'empty' : 'only separators';
+    throw new InputError(
+      `server-id: required (or portal-id), but it is ${given}; when it comes from an expression such as \${{ steps.deploy.outputs.server-id }} or \${{ vars.MCP_SERVER_ID }}, that output or variable is not set`,
+    );
+  }
+  if (portals.length > 1) {
+    throw new InputError(`portal-id: expected one MCP portal id, got ${portals.length}`);
+  }
+  const [portalId] = portals;
+  if (portalId !== undefined) {
+    const problem = idProblem(portalId);
+    if (problem !== undefined) throw new InputError(`portal-id: ${problem}`);
   }
   if (ids.includes('*')) {
     if (ids.length > 1)
       throw new InputError('server-id: * (every server) cannot be combined with ids');
-    return { kind: 'all' };
+    return { servers: { kind: 'all' }, ...(portalId === undefined ? {} : { portalId }) };
   }
   for (const id of ids) {
-    const problem = serverIdProblem(id);
+    const problem = idProblem(id);
     if (problem !== undefined) throw new InputError(`server-id: ${problem}`);
   }
-  return { kind: 'list', ids };
+  return { servers: { kind: 'list', ids }, ...(portalId === undefined ? {} : { portalId }) };
 }
 
-/**
- * Why `id` cannot be an MCP server id, or undefined when it can. Shared by the input and by ids
- * read from the list endpoint, which are just as untrusted.
- */
-export function serverIdProblem(id: string): string | undefined {
+/** Why `id` cannot be an MCP server or portal id under Cloudflare's rule, or undefined. */
+export function idProblem(id: string): string | undefined {
   const length = Array.from(id).length;
   const shown = JSON.stringify(Array.from(id).slice(0, 40).join(''));
-  if (length === 0) return 'expected a non-empty id';
-  if (length > MAX_ID_LENGTH) return `expected at most ${MAX_ID_LENGTH} characters, got ${length}`;
-  // Format characters (bidi overrides, zero-width) and lone surrogates are invisible or
-  // unencodable: no real id has them.
-  if (/[\s\p{Cc}\p{Cf}\p{Cs}]/u.test(id)) {
-    return `expected no whitespace or control characters in ${shown}`;
+  if (length > MAX_ID_LENGTH) {
+    return `${shown} is ${length} characters long, not an id: ${ID_RULE}`;
   }
-  if (id === '.' || id === '..') return `expected an id, not ${shown}`;
+  if (!ID_PATTERN.test(id)) return `${shown} is not an id: ${ID_RULE}`;
   return undefined;
+}
+
+function boolean(value: string, name: string): boolean {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new InputError(`${name}: expected true or false, got ${quote(value)}`);
+}
+
+function oneOf<T extends string>(value: string, name: string, allowed: readonly T[]): T {
+  const found = allowed.find((option) => option === value.toLowerCase());
+  if (found === undefined) {
+    const options = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}`;
+    throw new InputError(`${name}: expected ${options}, got ${quote(value)}`);
+  }
+  return found;
 }
 
 function wholeNumber(value: string, name: string, min: number, max: number): number {

@@ -1,143 +1,83 @@
-// Everything the user sees of a run: outputs, annotations, log warnings and the job summary.
-// All text that came from the network passes through untrusted-text on its way out.
+// Everything the user sees of a run, written through @actions/core: the results-file, the outputs,
+// the annotations and the job summary. What they say is decided by the pure modules beside this
+// one; this is the only place that writes.
 import * as core from '@actions/core';
-import { formatSeconds } from '../api/cloudflare-api.js';
-import type { ErrorDetails, SyncStatus } from '../api/envelope.js';
-import type { FleetReport } from '../fleet/fleet.js';
-import type { ServerResult } from '../server/sync-server.js';
-import { oneLine, summaryText } from '../untrusted-text.js';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FleetReport } from '../fleet/fleet-report.js';
+import { oneLine } from '../untrusted-text.js';
+import { planAnnotations, type AnnotationPlan } from './annotations.js';
+import { failureMessage, fatalOutputs, fleetOutputs, type Outputs } from './outputs.js';
+import { entryStrings, jsonArray } from './results-json.js';
+import { fatalSummaryHtml, summaryHtml } from './summary.js';
 
-const SEVERITY: Record<SyncStatus, number> = { ready: 0, waiting: 1, stale: 2, error: 3 };
-const ICON: Record<SyncStatus, string> = { ready: '✅', waiting: '⏳', stale: '⚠️', error: '❌' };
-const FAILED_IDS_SHOWN = 10;
-const MAX_NAME_LENGTH = 200;
-
-export function worstStatus(results: readonly ServerResult[]): SyncStatus {
-  return results.reduce<SyncStatus>(
-    (worst, { status }) => (SEVERITY[status] > SEVERITY[worst] ? status : worst),
-    'ready',
-  );
-}
-
-/** Error details as shown: the cause, upstream text, folded to one line like every message. */
-function shownDetails(details: ErrorDetails | undefined): ErrorDetails | null {
-  if (details === undefined) return null;
-  return details.cause === undefined ? details : { ...details, cause: oneLine(details.cause) };
-}
-
-/** Capability names as shown: one line each, so a later step that prints them stays safe. */
-function shownNames(names: string[] | undefined): string[] | null {
-  return names === undefined ? null : names.map((name) => oneLine(name, MAX_NAME_LENGTH));
-}
-
-/** The `results` output: one plain object per server, in the contract's snake_case. */
-export function resultsJson(results: readonly ServerResult[]): string {
-  return JSON.stringify(
-    results.map((result) => ({
-      server_id: result.serverId,
-      status: result.status,
-      error: result.error === undefined ? null : oneLine(result.error),
-      error_details: shownDetails(result.errorDetails),
-      attempts: result.attempts,
-      duration_ms: result.durationMs,
-      tools: shownNames(result.tools),
-      prompts: shownNames(result.prompts),
-      ray_id: result.rayId ?? null,
-    })),
-  );
-}
-
-/** Reports a finished run; marks the step failed when any server ended with an error. */
+/** Reports a run that synced (all of it, or what it did before it stopped). */
 export async function reportFleet(report: FleetReport): Promise<void> {
-  const { results } = report;
-  const failed = results.filter((result) => result.error !== undefined);
-  const single = results.length === 1 ? results[0] : undefined;
-
-  core.setOutput('status', worstStatus(results));
-  core.setOutput(
-    'error',
-    single !== undefined
-      ? oneLine(single.error ?? '')
-      : failed.map((result) => `${result.serverId}: ${oneLine(result.error ?? '')}`).join('\n'),
-  );
-  const details = shownDetails(single?.errorDetails);
-  core.setOutput('error-details', details === null ? '' : JSON.stringify(details));
-  core.setOutput('retryable', single?.error === undefined ? '' : String(single.retryable ?? false));
-  core.setOutput('attempts', String(results.reduce((sum, result) => sum + result.attempts, 0)));
-  core.setOutput('results', resultsJson(results));
-
-  for (const warning of new Set(report.warnings)) core.warning(oneLine(warning));
-  for (const result of results) {
-    const title = `MCP server ${result.serverId}`;
-    if (result.error !== undefined) {
-      core.error(oneLine(result.error), { title: `${title} failed to sync` });
-    } else if (result.status !== 'ready') {
-      core.warning(`synced, but the status is ${result.status}`, { title });
-    }
-  }
-  await writeSummary(summaryTable(results));
-
-  if (failed.length > 0) {
-    const ids = failed.slice(0, FAILED_IDS_SHOWN).map((result) => result.serverId);
-    const more =
-      failed.length > FAILED_IDS_SHOWN ? ` and ${failed.length - FAILED_IDS_SHOWN} more` : '';
-    core.setFailed(
-      `${failed.length} of ${results.length} MCP server${results.length === 1 ? '' : 's'} failed to sync: ${ids.join(', ')}${more}`,
-    );
-  }
+  const entries = entryStrings(report.results);
+  const file = await writeResultsFile(jsonArray(entries));
+  const { outputs, resultsLeft } = fleetOutputs(report, entries);
+  setOutputs(outputs, file.path);
+  const shown = withWarnings(report, file.problem);
+  const all = withWarnings(shown, await writeSummary(summaryHtml(shown)));
+  annotate(planAnnotations(all, { failure: failureMessage(all), resultsLeft }));
 }
 
-/** Reports a run that could not sync at all (bad input, unreadable server list). */
+/** Reports a run that could not start: bad input, or a server list or portal it could not read. */
 export async function reportFatal(message: string): Promise<void> {
-  const text = oneLine(message);
-  core.setOutput('status', 'error');
-  core.setOutput('error', text);
-  core.setOutput('error-details', '');
-  core.setOutput('retryable', '');
-  core.setOutput('attempts', '0');
-  core.setOutput('results', '[]');
-  await writeSummary(`<p>${ICON.error} ${summaryText(text)}</p>`);
-  core.setFailed(text);
+  const file = await writeResultsFile('[]');
+  setOutputs(fatalOutputs(message), file.path);
+  const problems = [file.problem, await writeSummary(fatalSummaryHtml(message))];
+  annotate({
+    failure: oneLine(message),
+    errors: [],
+    warnings: problems.flatMap((problem) => (problem === undefined ? [] : [{ message: problem }])),
+  });
 }
 
-function summaryTable(results: readonly ServerResult[]): string {
-  const head = ['Server', 'Status', 'Attempts', 'Time', 'Tools', 'Prompts', 'Error'];
-  const row = (cells: string[], tag = 'td'): string =>
-    `<tr>${cells.map((cell) => `<${tag}>${cell}</${tag}>`).join('')}</tr>`;
-  const count = (names?: string[]): string => (names === undefined ? '–' : String(names.length));
-  const sum = (pick: (result: ServerResult) => number): number =>
-    results.reduce((total, result) => total + pick(result), 0);
-  const failed = results.filter((result) => result.error !== undefined).length;
-  const rows = results.map((result) =>
-    row([
-      `<code>${summaryText(result.serverId)}</code>`,
-      `${ICON[result.status]} ${result.status}`,
-      String(result.attempts),
-      formatSeconds(result.durationMs),
-      count(result.tools),
-      count(result.prompts),
-      result.error === undefined ? '' : summaryText(result.error),
-    ]),
-  );
-  const worst = worstStatus(results);
-  const total = row([
-    `<strong>${results.length} server${results.length === 1 ? '' : 's'}</strong>`,
-    `${ICON[worst]} ${worst}`,
-    String(sum((result) => result.attempts)),
-    formatSeconds(Math.max(0, ...results.map((result) => result.durationMs))),
-    String(sum((result) => result.tools?.length ?? 0)),
-    String(sum((result) => result.prompts?.length ?? 0)),
-    failed === 0 ? '' : `${failed} failed`,
-  ]);
-  return `<table>${row(head, 'th')}${rows.join('')}${total}</table>`;
+/** A problem of the report itself joins the run's warnings, so that it is counted with them. */
+function withWarnings(report: FleetReport, problem: string | undefined): FleetReport {
+  return problem === undefined ? report : { ...report, warnings: [...report.warnings, problem] };
 }
 
-async function writeSummary(html: string): Promise<void> {
-  if (process.env.GITHUB_STEP_SUMMARY === undefined) return;
+/**
+ * Writes the whole results array to a fresh directory under RUNNER_TEMP (which the runner
+ * empties after the job): its path, or '' and why not.
+ */
+async function writeResultsFile(json: string): Promise<{ path: string; problem?: string }> {
   try {
-    await core.summary.addHeading('Cloudflare MCP server sync', 2).addRaw(html, true).write();
+    const dir = await mkdtemp(join(process.env.RUNNER_TEMP || tmpdir(), 'mcp-sync-'));
+    const path = join(dir, 'results.json');
+    await writeFile(path, json, 'utf8');
+    return { path };
   } catch (error) {
-    core.warning(`job summary not written: ${oneLine(String(error))}`);
+    return { path: '', problem: `results-file not written: ${oneLine(String(error))}` };
+  }
+}
+
+function setOutputs(outputs: Outputs, resultsFile: string): void {
+  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value);
+  core.setOutput('results-file', resultsFile);
+}
+
+/** setFailed first: its message is the step's first error annotation. */
+function annotate({ failure, errors, warnings }: AnnotationPlan): void {
+  if (failure !== undefined) core.setFailed(failure);
+  for (const { message, title } of errors)
+    core.error(message, title === undefined ? {} : { title });
+  for (const { message, title } of warnings) {
+    core.warning(message, title === undefined ? {} : { title });
+  }
+}
+
+/** Writes the job summary; says why not when it could not. */
+async function writeSummary(html: string): Promise<string | undefined> {
+  if (process.env.GITHUB_STEP_SUMMARY === undefined) return undefined;
+  try {
+    await core.summary.addRaw(html).write();
+    return undefined;
+  } catch (error) {
+    return `job summary not written: ${oneLine(String(error))}`;
   } finally {
     core.summary.emptyBuffer();
   }

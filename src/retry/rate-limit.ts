@@ -9,7 +9,13 @@
 // come back in. Once the window is over, a single probe asks for a fresh reading before the
 // others go, so a new window is never overrun by a crowd of waiting workers.
 import type { Clock } from '../clock.js';
-import { parseRateLimit, retryAfterMs, type Headers } from '../api/headers.js';
+import {
+  parseRateLimit,
+  parseRateLimitPolicy,
+  retryAfterMs,
+  type Headers,
+  type RateLimitPolicy,
+} from '../api/headers.js';
 
 /** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;
@@ -35,6 +41,7 @@ export class RateLimitGate {
   private issued = 0;
   /** Each request in flight, with how many others were in flight when it was sent. */
   private readonly inFlight = new Map<Ticket, number>();
+  private lastPolicy: RateLimitPolicy | undefined;
 
   constructor(private readonly clock: Clock) {}
 
@@ -42,15 +49,21 @@ export class RateLimitGate {
    * Waits until one more request may be sent and counts it in flight. Resolves to undefined,
    * counting nothing, when that moment would not come before `deadlineMs`.
    */
-  async acquire(deadlineMs: number): Promise<Ticket | undefined> {
+  async acquire(deadlineMs: number, signal?: AbortSignal): Promise<Ticket | undefined> {
     for (;;) {
       const now = this.clock.now();
       const openAt = this.openAt(now);
       if (openAt === 'now' || openAt === 'probe') return this.issue(openAt === 'probe');
       const until = openAt === 'after-probe' ? now + PROBE_POLL_MS : openAt;
       if (until >= deadlineMs) return undefined;
-      await this.clock.sleep(until - now);
+      await this.clock.sleep(until - now, signal);
+      if (signal?.aborted === true) return undefined;
     }
+  }
+
+  /** The server's quota as its last `Ratelimit-Policy` header gave it. */
+  get policy(): RateLimitPolicy | undefined {
+    return this.lastPolicy;
   }
 
   private openAt(now: number): 'now' | 'probe' | 'after-probe' | number {
@@ -79,6 +92,7 @@ export class RateLimitGate {
     const wasProbe = this.probe === ticket;
     if (wasProbe) this.probe = undefined;
     const now = this.clock.now();
+    this.lastPolicy = parseRateLimitPolicy(headers) ?? this.lastPolicy;
     const limit = parseRateLimit(headers);
     const safe = limit === undefined ? 0 : limit.remaining - (this.issued - ticket) - overlapping;
     if (limit !== undefined) {

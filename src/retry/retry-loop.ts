@@ -1,12 +1,14 @@
 // Runs one API call until the retry policy says stop, logging one line per attempt. The policy
 // decides; this loop only sends, waits and keeps count.
 import type { ApiCall, HttpOutcome } from '../api/cloudflare-api.js';
+import type { RunStop } from '../run-stop.js';
 import { formatSeconds } from '../api/cloudflare-api.js';
 import type { Clock } from '../clock.js';
 import {
   classify,
   nextStep,
   type NextStep,
+  type Purpose,
   type RetrySettings,
   type Verdict,
 } from './retry-policy.js';
@@ -18,6 +20,8 @@ export interface RetryContext {
   random: () => number;
   /** When timeout-seconds runs out, in clock time. */
   deadlineMs: number;
+  /** Shared by every worker: a refused credential stops them all, and so does a cancel. */
+  runStop: RunStop;
   log: (line: string) => void;
 }
 
@@ -34,7 +38,7 @@ export type CallResult = Attempts &
   (
     | { ok: true; verdict: Extract<Verdict, { ok: true }> }
     /** `error`: the verdict's message and, when a limit ended the retries, which one. */
-    | { ok: false; verdict: Failure; error: string }
+    | { ok: false; verdict: Failure; error: string; gaveUp?: 'max-attempts' | 'timeout-seconds' }
   );
 
 /** Calls until success, a non-retryable failure, max-attempts, or the deadline. */
@@ -42,6 +46,7 @@ export async function callWithRetries(
   label: string,
   call: ApiCall,
   context: RetryContext,
+  purpose: Purpose = 'sync',
 ): Promise<CallResult> {
   const { settings, clock, deadlineMs } = context;
   const timeout = `timeout-seconds (${formatSeconds(settings.timeoutMs)})`;
@@ -52,9 +57,29 @@ export async function callWithRetries(
     const outcome =
       remainingMs > 0
         ? await call(Math.min(settings.requestTimeoutMs, remainingMs), deadlineMs)
-        : undefined;
-    if (outcome === undefined) {
-      // Nothing was sent: the deadline came first, or a rate-limit pause outlasts it.
+        : ({ kind: 'not-sent', why: 'deadline' } as const);
+    if (outcome.kind === 'not-sent') {
+      const stop = context.runStop.reason;
+      if (outcome.why === 'stopped' && stop !== undefined) {
+        const verdict = last?.verdict ?? {
+          ok: false,
+          retryable: false,
+          message: stop.message,
+          sync: {},
+        };
+        const error =
+          stop.kind === 'cancelled'
+            ? `${stop.message} before ${label} was answered`
+            : `${oneLine(stop.message)} (not sent: the API refused the credentials)`;
+        return {
+          ok: false,
+          verdict,
+          attempts,
+          ...(last === undefined ? {} : { outcome: last.outcome }),
+          error,
+        };
+      }
+      // The deadline came first, or a rate-limit pause outlasts it.
       context.log(`${label}: not sent, ${timeout} ran out`);
       const verdict = last?.verdict ?? {
         ok: false,
@@ -62,10 +87,12 @@ export async function callWithRetries(
         message: 'not sent',
         sync: {},
       };
-      return failed(verdict, attempts, last?.outcome, `${timeout} ran out`);
+      return failed(verdict, attempts, last?.outcome, `${timeout} ran out`, 'timeout-seconds');
     }
     attempts += 1;
-    const verdict = classify(outcome);
+    const verdict = classify(outcome, purpose);
+    if (!verdict.ok && verdict.stopsRun === true)
+      context.runStop.stop('credentials', verdict.message);
     const step = nextStep(outcome, verdict, attempts, settings, {
       nowMs: clock.now(),
       deadlineMs,
@@ -75,11 +102,23 @@ export async function callWithRetries(
     if (verdict.ok) return { ok: true, verdict, attempts, outcome };
     last = { outcome, verdict };
     if (step.action === 'retry') {
-      await clock.sleep(step.waitMs);
+      await clock.sleep(step.waitMs, context.runStop.signal);
     } else if (step.reason === 'attempts-exhausted') {
-      return failed(verdict, attempts, outcome, `max-attempts (${settings.maxAttempts}) used up`);
+      return failed(
+        verdict,
+        attempts,
+        outcome,
+        `max-attempts (${settings.maxAttempts}) used up`,
+        'max-attempts',
+      );
     } else if (step.reason === 'deadline') {
-      return failed(verdict, attempts, outcome, `${timeout} would pass during the next wait`);
+      return failed(
+        verdict,
+        attempts,
+        outcome,
+        `${timeout} would pass during the next wait`,
+        'timeout-seconds',
+      );
     } else {
       return { ok: false, verdict, attempts, outcome, error: oneLine(verdict.message) };
     }
@@ -91,11 +130,13 @@ function failed(
   attempts: number,
   outcome: HttpOutcome | undefined,
   reason: string,
+  gaveUp: 'max-attempts' | 'timeout-seconds',
 ): CallResult {
   return {
     ok: false,
     verdict,
     attempts,
+    gaveUp,
     ...(outcome === undefined ? {} : { outcome }),
     error: `${oneLine(verdict.message)} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${reason})`,
   };

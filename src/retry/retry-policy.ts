@@ -8,10 +8,23 @@ import {
 } from '../api/envelope.js';
 import type { HttpOutcome } from '../api/cloudflare-api.js';
 import { retryAfterMs } from '../api/headers.js';
+import { ADMIN_LOGIN_NEEDED } from '../api/server-object.js';
 
 export type Verdict =
   | { ok: true; sync: SyncResult; envelope: Envelope }
-  | { ok: false; retryable: boolean; message: string; sync: SyncResult };
+  | {
+      ok: false;
+      retryable: boolean;
+      message: string;
+      sync: SyncResult;
+      /** The credentials were refused: every other request would be too. */
+      stopsRun?: true;
+      /** The API says there is no such server or portal. */
+      notFound?: true;
+    };
+
+/** A sync's answer decides by its body; a read only needs the envelope. */
+export type Purpose = 'sync' | 'read';
 
 /** HTTP statuses worth another try unless the body says otherwise (Cloudflare's 52x are 5xx). */
 export function isRetryableStatus(status: number): boolean {
@@ -19,18 +32,23 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 /** Classifies one exchange: success, or a failure that is or is not worth retrying. */
-export function classify(outcome: HttpOutcome): Verdict {
+export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdict {
   if (outcome.kind === 'network') {
     return { ok: false, retryable: true, message: outcome.message, sync: {} };
   }
   const { status, envelope } = outcome;
-  const sync = envelope === undefined ? {} : parseSyncResult(envelope.result);
+  // A read's result is a server object, whose own `error` is the last sync's, not this call's.
+  const parsed =
+    envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
+  const sync = parsed ?? {};
   const bodyRetryable = sync.errorDetails?.retryable;
   const fail = (retryable: boolean, message: string): Verdict => ({
     ok: false,
     retryable,
     message,
     sync,
+    ...(status === 401 || status === 403 ? { stopsRun: true as const } : {}),
+    ...(status === 404 ? { notFound: true as const } : {}),
   });
 
   if (status >= 300 && status <= 399) {
@@ -47,6 +65,15 @@ export function classify(outcome: HttpOutcome): Verdict {
     if (!envelope.success) {
       return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
     }
+    if (purpose === 'read') return { ok: true, sync, envelope };
+    if (parsed === undefined) {
+      // As good as a body that is no envelope at all: the answer may be whole next time.
+      return fail(
+        true,
+        `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`,
+      );
+    }
+    if (sync.authenticationStatus === 'required') return fail(false, ADMIN_LOGIN_NEEDED);
     if (sync.error !== undefined || sync.status === 'error') {
       return fail(bodyRetryable === true, syncErrorMessage(sync));
     }
@@ -54,6 +81,15 @@ export function classify(outcome: HttpOutcome): Verdict {
   }
   const retryable = bodyRetryable ?? isRetryableStatus(status);
   return fail(retryable, apiFailureMessage(status, envelope, sync));
+}
+
+function shape(result: unknown): string {
+  if (result === null || result === undefined) return 'no result';
+  if (Array.isArray(result)) return 'the result is a list';
+  if (typeof result !== 'object') return `the result is a ${typeof result}`;
+  return Object.keys(result).length === 0
+    ? 'the result is an empty object'
+    : 'the result is an object without them';
 }
 
 function syncErrorMessage(sync: SyncResult): string {

@@ -1,0 +1,112 @@
+// Clocks for tests: time passes only when the code under test sleeps, so waits are exact and cost
+// nothing. Both stop a run that would never end: a loop that keeps sleeping without time passing,
+// or time that runs past a horizon no test needs, fails the test at once instead of hanging it
+// (which also turns such a mutant into a quick kill rather than a mutation-test timeout).
+import type { Clock } from '../../src/clock.js';
+
+/** No test waits anywhere near this long in virtual time. */
+const HORIZON_MS = 24 * 60 * 60 * 1000;
+
+/** Sleeps in a row at one instant after which the code is taken to be spinning. */
+const SPIN_LIMIT = 10_000;
+
+/** Counts sleeps at one instant and refuses to go past the horizon. */
+class Guard {
+  private spins = 0;
+  private at = Number.NaN;
+
+  sleepAt(time: number): void {
+    this.spins = time === this.at ? this.spins + 1 : 0;
+    this.at = time;
+    if (this.spins > SPIN_LIMIT) throw new Error(`sleeping in a loop at ${time} ms, time stands still`);
+  }
+
+  advanceTo(time: number): void {
+    if (time > HORIZON_MS) throw new Error(`virtual time ran past ${HORIZON_MS} ms: waiting forever`);
+  }
+}
+
+/**
+ * Time stands still until someone sleeps; sleeping moves it forward at once (not at all when the
+ * signal has aborted) and is recorded. `base` gives the time the offset adds to: 0 by default,
+ * `Date.now` where requests to a real server take real time.
+ */
+export class SteppingClock implements Clock {
+  /** Every sleep asked for, in ms, in order. */
+  readonly sleeps: number[] = [];
+  private offset = 0;
+  private readonly guard = new Guard();
+
+  constructor(private readonly base: () => number = () => 0) {}
+
+  now(): number {
+    return this.base() + this.offset;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    const wait = signal?.aborted === true ? 0 : Math.max(0, ms);
+    this.guard.sleepAt(this.offset + wait);
+    this.guard.advanceTo(this.offset + wait);
+    this.offset += wait;
+    return Promise.resolve();
+  }
+}
+
+interface Timer {
+  at: number;
+  sequence: number;
+  fire: () => void;
+}
+
+/**
+ * Virtual time for concurrent work: sleep() sets a timer, and run() fires the timers in time
+ * order (in the order they were set at one instant), moving time forward only when everything
+ * else is waiting. An abort fires the sleeper's timer at once.
+ */
+export class VirtualClock implements Clock {
+  private time = 0;
+  private sequence = 0;
+  private timers: Timer[] = [];
+  private readonly guard = new Guard();
+
+  now(): number {
+    return this.time;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.guard.sleepAt(this.time);
+    if (signal?.aborted === true) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer: Timer = { at: this.time + Math.max(0, ms), sequence: this.sequence++, fire: resolve };
+      this.timers.push(timer);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.timers = this.timers.filter((other) => other !== timer);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Runs `work` to completion and answers its result. */
+  async run<T>(work: Promise<T>): Promise<T> {
+    let settled = false;
+    const settle = (): void => {
+      settled = true;
+    };
+    work.then(settle, settle);
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve)); // let every pending promise settle
+      if (settled) return work;
+      this.timers.sort((a, b) => a.at - b.at || a.sequence - b.sequence);
+      const next = this.timers.shift();
+      if (next === undefined) throw new Error('simulation deadlocked: nothing to wait for');
+      this.guard.advanceTo(next.at);
+      this.time = Math.max(this.time, next.at);
+      next.fire();
+    }
+  }
+}

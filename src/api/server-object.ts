@@ -1,0 +1,150 @@
+// Defensive readers for the MCP server and portal objects of Cloudflare's API (`mcp_server`,
+// `mcp_portal`, `mcp_portal_server` in its OpenAPI document). Tools and prompts are free-form
+// objects there: a capability is whatever carries a string `name`; the rest is skipped, never
+// thrown on.
+import { SYNC_STATUSES, isObject, parseErrorDetails, stringField } from './envelope.js';
+import type { ErrorDetails, SyncStatus } from './envelope.js';
+
+export const AUTHENTICATION_STATUSES = [
+  'not_required',
+  'required',
+  'connected',
+  'stale',
+  'manual',
+] as const;
+export type AuthenticationStatus = (typeof AUTHENTICATION_STATUSES)[number];
+
+/** Said wherever `authentication_status: required` shows: no API call can do this for us. */
+export const ADMIN_LOGIN_NEEDED =
+  'an administrator must authenticate this MCP server in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers → the server → Authenticate) before it can sync';
+
+/** A tool or prompt as the upstream MCP server describes it. */
+export interface Capability {
+  name: string;
+  description?: string;
+  /** A tool's JSON Schema of its arguments, as given. */
+  inputSchema?: unknown;
+  /** A prompt's arguments, as given. */
+  arguments?: unknown;
+}
+
+/** An override of one capability, by the server (`updated_tools`) or a portal. */
+export interface Override {
+  name: string;
+  alias?: string;
+  enabled?: boolean;
+}
+
+/** What one reading of a server says of it. */
+export interface ServerState {
+  id: string;
+  status?: SyncStatus;
+  authenticationStatus?: AuthenticationStatus;
+  /** The server's last sync error, as the object reports it. */
+  error?: string;
+  errorDetails?: ErrorDetails;
+  tools: Capability[];
+  prompts: Capability[];
+  /** Server-wide overrides; a portal reading adds that portal's on top (see `portalOverrides`). */
+  toolOverrides: Override[];
+  promptOverrides: Override[];
+  /** A portal reading's own overrides of this server's capabilities. */
+  portalToolOverrides?: Override[];
+  portalPromptOverrides?: Override[];
+  /** A portal reading: capabilities are off in the portal unless its override enables them. */
+  portalDefaultDisabled?: boolean;
+}
+
+/** A server object from a read, list or portal, or undefined without a usable id. */
+export function parseServerState(value: unknown): ServerState | undefined {
+  if (!isObject(value)) return undefined;
+  // A portal's entry names the server as `server_id`; its own `id` is the same id elsewhere.
+  const id = stringField(value.server_id) ?? stringField(value.id);
+  if (id === undefined) return undefined;
+  const state: ServerState = {
+    id,
+    tools: capabilities(value.tools),
+    prompts: capabilities(value.prompts),
+    toolOverrides: [],
+    promptOverrides: [],
+  };
+  const status = stringField(value.status);
+  if (status !== undefined && (SYNC_STATUSES as readonly string[]).includes(status)) {
+    state.status = status as SyncStatus;
+  }
+  state.authenticationStatus = authenticationStatus(value.authentication_status);
+  if (state.authenticationStatus === undefined) delete state.authenticationStatus;
+  const error = stringField(value.error);
+  if (error !== undefined && error.trim() !== '') state.error = error;
+  const details = parseErrorDetails(value.error_details);
+  if (details !== undefined) state.errorDetails = details;
+  if (stringField(value.server_id) !== undefined) {
+    // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+    state.portalToolOverrides = overrides(value.updated_tools, 'portal_alias');
+    state.portalPromptOverrides = overrides(value.updated_prompts, 'portal_alias');
+    if (value.default_disabled === true) state.portalDefaultDisabled = true;
+    state.toolOverrides = overrides(value.updated_tools, 'server_alias').filter(hasAlias);
+    state.promptOverrides = overrides(value.updated_prompts, 'server_alias').filter(hasAlias);
+  } else {
+    state.toolOverrides = overrides(value.updated_tools, 'alias');
+    state.promptOverrides = overrides(value.updated_prompts, 'alias');
+  }
+  return state;
+}
+
+export function authenticationStatus(value: unknown): AuthenticationStatus | undefined {
+  const text = stringField(value);
+  return text !== undefined && (AUTHENTICATION_STATUSES as readonly string[]).includes(text)
+    ? (text as AuthenticationStatus)
+    : undefined;
+}
+
+function hasAlias(override: Override): boolean {
+  return override.alias !== undefined;
+}
+
+function capabilities(value: unknown): Capability[] {
+  if (!Array.isArray(value)) return [];
+  const found: Capability[] = [];
+  for (const item of value) {
+    if (!isObject(item)) continue;
+    const name = stringField(item.name);
+    if (name === undefined || name === '') continue;
+    const capability: Capability = { name };
+    const description = stringField(item.description);
+    if (description !== undefined) capability.description = description;
+    if (item.inputSchema !== undefined) capability.inputSchema = item.inputSchema;
+    if (item.arguments !== undefined) capability.arguments = item.arguments;
+    found.push(capability);
+  }
+  return found;
+}
+
+function overrides(value: unknown, aliasField: string): Override[] {
+  if (!Array.isArray(value)) return [];
+  const found: Override[] = [];
+  for (const item of value) {
+    if (!isObject(item)) continue;
+    const name = stringField(item.name);
+    if (name === undefined || name === '') continue;
+    const override: Override = { name };
+    const alias = stringField(item[aliasField]);
+    if (alias !== undefined && alias !== '') override.alias = alias;
+    if (typeof item.enabled === 'boolean') override.enabled = item.enabled;
+    found.push(override);
+  }
+  return found;
+}
+
+/** A portal object's id and its servers; undefined when it is not one. */
+export function parsePortal(value: unknown): { id: string; servers: ServerState[] } | undefined {
+  if (!isObject(value)) return undefined;
+  const id = stringField(value.id);
+  if (id === undefined || !Array.isArray(value.servers)) return undefined;
+  const servers: ServerState[] = [];
+  for (const item of value.servers as unknown[]) {
+    const server = parseServerState(item);
+    if (server !== undefined) servers.push(server);
+  }
+  return { id, servers };
+}

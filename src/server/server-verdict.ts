@@ -1,0 +1,196 @@
+// Draws one server's result from what the run learned of it: the Before reading, the sync's
+// answer, the watch and the After reading. Pure, so that every rule of the contract's "sync of one
+// server" and "Authentication" can be tested on plain values.
+import { ADMIN_LOGIN_NEEDED, type ServerState } from '../api/server-object.js';
+import { formatSeconds } from '../api/cloudflare-api.js';
+import type { BreakingChangeAction } from '../inputs/inputs.js';
+import { diffCapabilities, offeredPrompts, offeredTools } from './capability-diff.js';
+import type { ServerResult } from './server-result.js';
+import { similarIds } from './similar-ids.js';
+import type { SyncAnswer } from './sync-server.js';
+
+export interface ServerFacts {
+  serverId: string;
+  before?: ServerState;
+  /** Why there is no Before reading. */
+  beforeProblem?: string;
+  /** Undefined in a dry run. */
+  sync?: SyncAnswer;
+  after?: ServerState;
+  afterProblem?: string;
+  /** How long the watch saw the server `waiting` after its sync, when it did. */
+  waitedMs?: number;
+  /** Every id of the account, when the list was read: for a did-you-mean after a 404. */
+  knownIds?: readonly string[];
+}
+
+export interface VerdictRules {
+  expectedTools: readonly string[];
+  waitForReady: boolean;
+  onBreakingChange: BreakingChangeAction;
+  dryRun: boolean;
+  timeoutMs: number;
+  accountId: string;
+  /** The run was stopped (cancelled, credentials refused): a missing After is no fault of the server's. */
+  stopped: boolean;
+}
+
+export function serverVerdict(facts: ServerFacts, rules: VerdictRules): ServerResult {
+  const { serverId, before, sync, after } = facts;
+  // What the portal offers now: After, or in a dry run, Before as it stands.
+  const now = rules.dryRun ? before : after;
+  const result: ServerResult = {
+    serverId,
+    status: statusOf(facts, rules.dryRun) ?? 'error',
+    attempts: sync?.attempts ?? 0,
+    durationMs: (sync?.durationMs ?? 0) + (facts.waitedMs ?? 0),
+    changes: null,
+    warnings: [],
+  };
+  const authentication = now?.authenticationStatus ?? before?.authenticationStatus;
+  if (authentication !== undefined) result.authenticationStatus = authentication;
+  if (sync?.rayId !== undefined) result.rayId = sync.rayId;
+  if (now !== undefined) {
+    result.tools = offeredTools(now).map((tool) => tool.name);
+    result.prompts = offeredPrompts(now).map((prompt) => prompt.name);
+  }
+  if (!rules.dryRun && before !== undefined && after !== undefined) {
+    result.changes = diffCapabilities(before, after);
+  }
+
+  const failure = failureOf(facts, rules, result);
+  if (failure !== undefined) {
+    result.status = 'error';
+    result.error = failure.error;
+    result.retryable = failure.retryable;
+    if (failure.hint !== undefined) result.hint = failure.hint;
+    if (sync?.errorDetails !== undefined && sync.error !== undefined) {
+      result.errorDetails = sync.errorDetails;
+    }
+  }
+  result.warnings = warningsOf(facts, rules, result);
+  return result;
+}
+
+function statusOf(facts: ServerFacts, dryRun: boolean): ServerResult['status'] | undefined {
+  if (dryRun) return facts.before?.status;
+  const { sync, after } = facts;
+  if (sync === undefined || sync.error !== undefined) return 'error';
+  // The sync's answer stands, but for `waiting`, which the watch and After follow up on.
+  return sync.status === 'waiting' ? (after?.status ?? 'waiting') : sync.status;
+}
+
+interface Failure {
+  error: string;
+  retryable: boolean;
+  hint?: string;
+}
+
+function failureOf(
+  facts: ServerFacts,
+  rules: VerdictRules,
+  result: ServerResult,
+): Failure | undefined {
+  const { serverId, before, sync, after } = facts;
+  if (sync?.error !== undefined) return syncFailure(facts, sync, rules);
+  if (rules.dryRun && before === undefined) {
+    return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
+  }
+  if (rules.dryRun && before?.status === 'error') {
+    return {
+      error: `its last sync failed: ${before.error ?? 'no message given'}`,
+      retryable: true,
+    };
+  }
+  if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
+    return { error: ADMIN_LOGIN_NEEDED, retryable: false };
+  }
+  if (rules.stopped && after === undefined) return undefined;
+  if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
+    const waited = formatSeconds(facts.waitedMs ?? 0);
+    return {
+      error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out`,
+      retryable: true,
+      hint: 'raise timeout-seconds, or set wait-for-ready: false to pass while the server is still connecting',
+    };
+  }
+  const missing = missingTools(result.tools, rules.expectedTools);
+  if (missing !== undefined) return missing;
+  const breaking = result.changes?.breaking ?? [];
+  if (rules.onBreakingChange === 'fail' && breaking.length > 0) {
+    return {
+      error: `breaking change${breaking.length === 1 ? '' : 's'} (on-breaking-change: fail): ${breaking.join('; ')}`,
+      retryable: false,
+      hint: `if ${serverId}'s clients are ready for it, rerun with on-breaking-change: warn`,
+    };
+  }
+  return undefined;
+}
+
+function syncFailure(facts: ServerFacts, sync: SyncAnswer, rules: VerdictRules): Failure {
+  const error = sync.error ?? 'sync failed';
+  const failure: Failure = { error, retryable: sync.retryable ?? false };
+  if (sync.notFound === true) {
+    const similar = similarIds(facts.serverId, facts.knownIds ?? []);
+    failure.error = `no MCP server ${facts.serverId} in account ${rules.accountId} (${error})`;
+    failure.hint =
+      similar.length > 0
+        ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
+        : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
+  } else if (sync.gaveUp === 'timeout-seconds') {
+    failure.hint = 'the upstream kept failing with retryable errors: raise timeout-seconds';
+  } else if (sync.gaveUp === 'max-attempts') {
+    failure.hint = 'the upstream kept failing with retryable errors: raise max-attempts';
+  }
+  return failure;
+}
+
+function missingTools(
+  tools: readonly string[] | undefined,
+  expected: readonly string[],
+): Failure | undefined {
+  if (expected.length === 0) return undefined;
+  if (tools === undefined) {
+    return {
+      error: 'expected-tools could not be checked: the tools of the server were not read',
+      retryable: true,
+    };
+  }
+  const offered = new Set(tools);
+  const missing = expected.filter((tool) => !offered.has(tool));
+  if (missing.length === 0) return undefined;
+  return {
+    error: `missing expected tool${missing.length === 1 ? '' : 's'}: ${missing.join(', ')}`,
+    retryable: false,
+    hint: 'check that the deploy shipped the tool, and that no server or portal override disables it',
+  };
+}
+
+/**
+ * What the user should know of a server that did not fail, beyond its status and changes, which
+ * the report words itself (stale, waiting, breaking changes under on-breaking-change: warn).
+ */
+function warningsOf(facts: ServerFacts, rules: VerdictRules, result: ServerResult): string[] {
+  if (result.error !== undefined) return [];
+  // A `stale` status says this itself; a stale authorization under another status does not.
+  const stale =
+    result.authenticationStatus === 'stale' && result.status !== 'stale'
+      ? [
+          "the administrator's authorization has expired (authentication_status: stale): re-authenticate the server in the Cloudflare dashboard",
+        ]
+      : [];
+  if (rules.dryRun) return stale;
+  if (facts.before === undefined) {
+    return [
+      ...stale,
+      `changes unknown: the server could not be read before the sync (${facts.beforeProblem ?? 'no reading'})`,
+    ];
+  }
+  if (facts.after === undefined) {
+    return [
+      ...stale,
+      `tools and prompts unknown: the server could not be read after the sync (${facts.afterProblem ?? 'no reading'})`,
+    ];
+  }
+  return stale;
+}
