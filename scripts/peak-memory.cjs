@@ -1,18 +1,24 @@
-// Preloaded by `npm run bench` (`node --require scripts/peak-memory.cjs …`) into both the action
-// and a bare `node -e 0`, so both are measured the same way: at exit, writes the process's peak
-// resident set size (`process.resourceUsage().maxRSS`, in KiB) to the file named by
-// BENCH_PEAK_RSS_FILE. Without that variable it does nothing.
+// Preloaded by `npm run bench` (`node --require scripts/peak-memory.cjs …`) into every process it
+// measures, the action and a bare `node -e 0` alike, so that all are measured the same way. When
+// BENCH_PROBE_FILE names a file, it writes `{"pid"}` there at once (so that the bench can signal
+// the process) and, at exit, `{"pid", "maxRssKb", "cpuMs"}`: the peak resident set size and the
+// user plus system CPU time, from `process.resourceUsage()`. Without that variable it does nothing.
 'use strict';
 const { writeFileSync } = require('node:fs');
 const process = require('node:process');
 
-const file = process.env.BENCH_PEAK_RSS_FILE;
+const file = process.env.BENCH_PROBE_FILE;
 if (file !== undefined && file !== '') {
-  process.on('exit', () => {
+  const write = (report) => {
     try {
-      writeFileSync(file, String(process.resourceUsage().maxRSS));
+      writeFileSync(file, JSON.stringify({ pid: process.pid, ...report }));
     } catch {
       // A measurement aid must never change how the measured process ends.
     }
+  };
+  write({});
+  process.on('exit', () => {
+    const usage = process.resourceUsage();
+    write({ maxRssKb: usage.maxRSS, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 });
   });
 }
