@@ -144,10 +144,7 @@ export function countKinds(requests: readonly RecordedRequest[]): string {
 
 export function serverIds(prefix: string, count: number): string[] {
   const width = Math.max(3, String(count).length);
-  return Array.from(
-    { length: count },
-    (_, i) => `${prefix}-${String(i + 1).padStart(width, '0')}`,
-  );
+  return Array.from({ length: count }, (_, i) => `${prefix}-${String(i + 1).padStart(width, '0')}`);
 }
 
 /** The tools a bench server holds unless its scenario says otherwise. */

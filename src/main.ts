@@ -3,7 +3,7 @@
 import * as core from '@actions/core';
 import { CloudflareApi } from './api/cloudflare-api.js';
 import { systemClock, type Clock } from './clock.js';
-import { syncFleet } from './fleet/fleet.js';
+import { credentialsHint, syncFleet } from './fleet/fleet.js';
 import { InputError, readSettings, type Settings } from './inputs/inputs.js';
 import { ListError } from './readings/server-list.js';
 import { reportFatal, reportFleet } from './report/report.js';
@@ -48,8 +48,10 @@ export async function run({
     await reportFleet(report);
   } catch (error) {
     // A stack trace helps nobody reading a workflow log; the message says what failed.
+    const message =
+      error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`;
     await reportFatal(
-      error instanceof ListError ? error.message : `unexpected failure: ${errorMessage(error)}`,
+      runStop.reason?.kind === 'credentials' ? `${message}: ${credentialsHint(settings)}` : message,
     );
   } finally {
     for (const signal of SIGNALS) process.off(signal, cancel);

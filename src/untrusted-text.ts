@@ -67,5 +67,9 @@ const MIN_SECRET_LENGTH = 8;
  */
 export function redactor(secrets: readonly string[]): (text: string) => string {
   const present = secrets.filter((secret) => secret.length >= MIN_SECRET_LENGTH);
-  return (text) => present.reduce((clean, secret) => clean.split(secret).join('***'), text);
+  // Almost no text holds a secret: looking costs no allocation, replacing does.
+  return (text) =>
+    present.some((secret) => text.includes(secret))
+      ? present.reduce((clean, secret) => clean.split(secret).join('***'), text)
+      : text;
 }

@@ -169,3 +169,31 @@ describe('parseSyncResult', () => {
     expect(parseSyncResult(result)).toEqual(expected);
   });
 });
+
+describe('parseEnvelope with a cleaner', () => {
+  const SECRET = 'cfut_ENVELOPE_FAKE_SECRET_5e1a';
+  const clean = (value: string): string => value.split(SECRET).join('***');
+
+  it('cleans a secret that stands in the text as it is', () => {
+    const text = json({ success: true, result: { error: `bad token ${SECRET}`, n: [SECRET] } });
+    expect(parseEnvelope(text, clean)?.result).toEqual({ error: 'bad token ***', n: ['***'] });
+  });
+
+  it('cleans a secret that JSON escapes hide from a plain search of the text', () => {
+    const escaped = Array.from(
+      SECRET,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    const text = `{"success":true,"result":{"error":"echo ${escaped.join('')}"}}`;
+    expect(text).not.toContain(SECRET);
+    expect(parseEnvelope(text, clean)?.result).toEqual({ error: 'echo ***' });
+  });
+
+  it('leaves a text without the secret as it is, escapes included', () => {
+    const text = json({ success: true, result: { error: 'line\nbreak "quoted"', ok: ['a'] } });
+    expect(parseEnvelope(text, clean)?.result).toEqual({
+      error: 'line\nbreak "quoted"',
+      ok: ['a'],
+    });
+  });
+});

@@ -67,7 +67,7 @@ function expectRejected(
 
 describe('defaults', () => {
   it('applies every default when the optional inputs are absent', () => {
-    expect(settings()).toStrictEqual<Settings>({
+    expect(settings()).toStrictEqual({
       credentials: { kind: 'token', token: TOKEN, source: 'API token from the api-token input' },
       accountId: ACCOUNT_ID,
       servers: { kind: 'list', ids: ['docs-server'] },

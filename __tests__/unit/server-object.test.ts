@@ -39,7 +39,7 @@ const EMPTY_STATE = { tools: [], prompts: [], toolOverrides: [], promptOverrides
 
 describe('parseServerState: a server object', () => {
   it('reads every field the action uses', () => {
-    expect(parseServerState(SERVER_OBJECT)).toStrictEqual<ServerState>({
+    expect(parseServerState(SERVER_OBJECT)).toStrictEqual({
       id: 'docs-mcp',
       status: 'ready',
       authenticationStatus: 'connected',
@@ -199,7 +199,7 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
   };
 
   it("reads the portal's overrides, default_disabled, and the server aliases beside them", () => {
-    expect(parseServerState(ENTRY)).toStrictEqual<ServerState>({
+    expect(parseServerState(ENTRY)).toStrictEqual({
       id: 'docs-mcp',
       status: 'waiting',
       authenticationStatus: 'required',

@@ -58,10 +58,16 @@ export function parseEnvelope(
   clean: (value: string) => string = (value) => value,
 ): Envelope | undefined {
   let body: unknown;
+  // Without escapes, every string in the JSON is a piece of the text as it came: when cleaning
+  // leaves the whole text alone, it would leave each string alone, so a list page of thousands
+  // of strings is parsed without visiting each.
+  const reviver =
+    text.includes('\\') || clean(text) !== text
+      ? (_key: string, value: unknown): unknown =>
+          typeof value === 'string' ? clean(value) : value
+      : undefined;
   try {
-    body = JSON.parse(text, (_key, value: unknown) =>
-      typeof value === 'string' ? clean(value) : value,
-    );
+    body = JSON.parse(text, reviver);
   } catch {
     return undefined;
   }

@@ -1,0 +1,88 @@
+// A 404 says the server is not in the account and names similar ids when the list can be read,
+// at the cost of one list read for the whole run: the one that was the fleet's Before reading,
+// or, for a single server, one read after the syncs.
+import { describe, expect, it } from '@jest/globals';
+import type { FakeServer } from '../../scripts/fake-cloudflare-api.js';
+import {
+  ACCOUNT_ID,
+  annotations,
+  baseInputs,
+  decodeHtml,
+  ofKind,
+  resultsOf,
+  serverRow,
+  startFake,
+} from '../support/harness.js';
+import { runInProcess } from '../support/in-process.js';
+
+const ACCOUNT: FakeServer[] = [
+  { id: 'docs-mcp', tools: ['search_docs'] },
+  { id: 'search-mcp', tools: ['search'] },
+  { id: 'billing-mcp', tools: ['invoice'] },
+];
+
+const NOT_FOUND = `no MCP server doc-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002))`;
+const DID_YOU_MEAN =
+  "did you mean docs-mcp? server-id takes the server's id, not its display name";
+
+describe('a server id the account lacks', () => {
+  it('in a fleet: the error, a did-you-mean from the Before list, and one list read in all', async () => {
+    const fake = await startFake({ servers: ACCOUNT });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'server-id': 'doc-mcp, search-mcp' });
+
+    expect(ofKind(fake, 'list')).toHaveLength(1);
+    expect(fake.syncs().map((request) => [request.serverId, request.status])).toEqual([
+      ['doc-mcp', 404],
+      ['search-mcp', 200],
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({
+      status: 'error',
+      error: `doc-mcp: ${NOT_FOUND}`,
+      attempts: '2',
+    });
+    expect(resultsOf(run).map(({ server_id, status, error }) => ({ server_id, status, error }))).toEqual([
+      { server_id: 'doc-mcp', status: 'error', error: NOT_FOUND },
+      { server_id: 'search-mcp', status: 'ready', error: null },
+    ]);
+    expect(annotations(run, 'error')).toContain(
+      `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${DID_YOU_MEAN}`,
+    );
+    expect(serverRow(run.summary, 'doc-mcp')[7]).toBe(`${DID_YOU_MEAN}${NOT_FOUND}`);
+    expect(decodeHtml(run.summary)).toContain('did you mean docs-mcp?');
+  });
+
+  it('alone: its read and its sync find nothing, then one list read finds the similar id', async () => {
+    const fake = await startFake({ servers: ACCOUNT });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'server-id': 'doc-mcp' });
+
+    expect(fake.requests.map((request) => [request.kind, request.status])).toEqual([
+      ['read', 404],
+      ['sync', 404],
+      ['list', 200],
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({ status: 'error', error: NOT_FOUND, retryable: 'false' });
+    expect(annotations(run, 'error')).toContain(
+      `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${DID_YOU_MEAN}`,
+    );
+  });
+
+  it('several typos cost one list read, each with its own suggestion', async () => {
+    const fake = await startFake({ servers: ACCOUNT });
+
+    const run = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'doc-mcp, serch-mcp, billing-mpc',
+    });
+
+    expect(ofKind(fake, 'list')).toHaveLength(1);
+    expect(run.exitCode).toBe(1);
+    const hints = annotations(run, 'error')
+      .map((line) => /→ did you mean ([^?]*)\?/.exec(line)?.[1])
+      .filter((hint) => hint !== undefined);
+    expect(hints).toEqual(['docs-mcp', 'search-mcp', 'billing-mcp']);
+  });
+});
