@@ -32181,14 +32181,14 @@ const ID_RULE = "an id is 1–32 lowercase letters, digits and _, with single - 
  * `accountId`, …): GitHub passes them on as INPUT_ variables this action would otherwise ignore.
  */
 const FOREIGN_SPELLINGS = {
-    APITOKEN: 'api-token',
-    ACCOUNTID: 'account-id',
-    API_TOKEN: 'api-token',
-    ACCOUNT_ID: 'account-id',
-    SERVERID: 'server-id',
-    SERVER_ID: 'server-id',
-    PORTALID: 'portal-id',
-    PORTAL_ID: 'portal-id',
+    APITOKEN: { ours: 'api-token', whose: 'wrangler-action' },
+    ACCOUNTID: { ours: 'account-id', whose: 'wrangler-action' },
+    API_TOKEN: { ours: 'api-token' },
+    ACCOUNT_ID: { ours: 'account-id' },
+    SERVERID: { ours: 'server-id' },
+    SERVER_ID: { ours: 'server-id' },
+    PORTALID: { ours: 'portal-id' },
+    PORTAL_ID: { ours: 'portal-id' },
 };
 // A GitHub job runs for at most six hours; longer figures are typos.
 const SIX_HOURS_SECONDS = 6 * 60 * 60;
@@ -32210,10 +32210,11 @@ function rejectForeignSpellings(env) {
     for (const name of Object.keys(env)) {
         if (!name.startsWith('INPUT_') || (env[name] ?? '').trim() === '')
             continue;
-        const ours = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
-        if (ours !== undefined) {
-            const given = name.slice('INPUT_'.length).toLowerCase();
-            throw new InputError(`${ours}: this action has no input named ${JSON.stringify(given)} (the spelling wrangler-action uses); name it ${ours}`);
+        const spelling = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
+        if (spelling !== undefined) {
+            const given = JSON.stringify(name.slice('INPUT_'.length).toLowerCase());
+            const whose = spelling.whose === undefined ? '' : ` (the spelling ${spelling.whose} uses)`;
+            throw new InputError(`${spelling.ours}: this action has no input named ${given}${whose}; name it ${spelling.ours}`);
         }
     }
 }
@@ -32288,6 +32289,10 @@ function parseCredentials(read, env) {
 }
 /** Credentials from one source (inputs or variables); undefined when it gives none. */
 function credentialsFrom(rawToken, rawEmail, rawKey, [tokenSource, keySource], [tokenName, emailName, keyName]) {
+    if (/^\s*bearer\s*$/i.test(rawToken)) {
+        // `Bearer ${{ secrets.X }}` with the secret unset: not a token, and no reason to fall back.
+        throw new InputError(`${tokenName}: only the word Bearer was given, from ${tokenSource}: the secret meant to follow it is empty or not set`);
+    }
     const token = cleanToken(rawToken.trim());
     if (token !== '') {
         if (!/^[\x21-\x7e]+$/.test(token)) {
@@ -32529,12 +32534,14 @@ function classify(outcome, purpose = 'sync') {
     const parsed = envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
     const sync = parsed ?? {};
     const bodyRetryable = sync.errorDetails?.retryable;
+    const refused = status === 401 || status === 403;
     const fail = (retryable, message) => ({
         ok: false,
-        retryable,
+        // Refused credentials stay refused, whatever a body says.
+        retryable: retryable && !refused,
         message,
         sync,
-        ...(status === 401 || status === 403 ? { stopsRun: true } : {}),
+        ...(refused ? { stopsRun: true } : {}),
         ...(status === 404 ? { notFound: true } : {}),
     });
     if (status >= 300 && status <= 399) {
@@ -33077,8 +33084,9 @@ function serverVerdict(facts, rules) {
     return result;
 }
 function statusOf(facts, dryRun) {
+    // A server object without a status is, by Cloudflare's default, still `waiting`.
     if (dryRun)
-        return facts.before?.status;
+        return facts.before === undefined ? 'error' : (facts.before.status ?? 'waiting');
     const { sync, after } = facts;
     if (sync === undefined || sync.error !== undefined)
         return 'error';
@@ -33101,8 +33109,15 @@ function failureOf(facts, rules, result) {
     if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
         return { error: ADMIN_LOGIN_NEEDED, retryable: false };
     }
-    if (rules.stopped && after === undefined)
+    if (rules.stopped && !rules.dryRun && after === undefined)
         return undefined;
+    if (result.status === 'error') {
+        // The watch saw the server leave `waiting` for `error`: its reading says why.
+        return {
+            error: `the server failed after its sync: ${after?.error ?? 'no message given'}`,
+            retryable: after?.errorDetails?.retryable ?? false,
+        };
+    }
     if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
         const waited = formatSeconds(facts.waitedMs ?? 0);
         return {
@@ -33262,8 +33277,9 @@ function requestsNeeded(servers, dryRun) {
 function rateLimitWarning(requests, timeoutMs, policy = DEFAULT_POLICY) {
     if (requests <= policy.quota)
         return undefined;
-    // The first window's quota goes at once; every further quota waits for a window to end.
-    const neededMs = Math.ceil(requests / policy.quota - 1) * policy.windowSeconds * 1000;
+    // At the limit's steady rate: a first window may go faster, but a fleet past one window is
+    // held to this pace for the rest of it, and another client may be spending the same quota.
+    const neededMs = (requests / policy.quota) * policy.windowSeconds * 1000;
     if (neededMs <= timeoutMs)
         return undefined;
     const minutes = Math.ceil(neededMs / 60_000);

@@ -80,18 +80,24 @@ export interface FakeServer {
   prompts?: PromptSpec[];
   updatedTools?: CapabilityOverride[];
   updatedPrompts?: CapabilityOverride[];
-  /** Default not_required; `required` makes every sync that is not scripted fail (see sync). */
+  /** Default not_required; `required` makes every sync that is not scripted fail (ownSyncReply). */
   authenticationStatus?: AuthenticationStatus;
   /** Status before the first successful sync (default ready). */
   status?: ServerStatus;
-  /** What a deploy changed: the first successful sync replaces the tools and prompts with these. */
+  /**
+   * What a deploy changed: the first successful sync (answered 200 `ready` or `waiting`, scripted
+   * or not) replaces the tools and prompts with these.
+   */
   afterSync?: { tools?: ToolSpec[]; prompts?: PromptSpec[] };
   /**
    * A successful sync answers `waiting`, and the server reads as `waiting` for this long after it,
    * then `ready` (only then with the afterSync capabilities).
    */
   readyAfterMs?: number;
-  /** Replies to successive syncs of this server; once used up, syncs are the fake's own. */
+  /**
+   * Replies to successive syncs of this server; once used up, the fake answers itself. A scripted
+   * reply changes the server only when it is a successful sync.
+   */
   syncReplies?: ScriptedReply[];
   /** How long each sync takes. */
   syncDelayMs?: number;
@@ -391,25 +397,11 @@ export class FakeCloudflareApi {
   private sync(id: string): Answer {
     const state = this.serverState(id);
     if (state === undefined) return notFound();
-    const delayMs = state.server.syncDelayMs ?? 0;
-    const scripted = state.syncReplies.shift();
-    if (scripted !== undefined) return { ...scripted, delayMs: (scripted.delayMs ?? 0) + delayMs };
-    if (state.server.authenticationStatus === 'required') {
-      // A guess at the real API: the document shows no example of this answer, only that a sync
-      // reports its outcome in a 200's result, and that such a server cannot sync until an
-      // administrator authenticates it.
-      return {
-        ...ok({
-          status: 'error',
-          error: 'Administrator authentication required',
-          error_details: { retryable: false, is_upstream: false },
-        }),
-        delayMs,
-      };
-    }
-    const waiting = (state.server.readyAfterMs ?? 0) > 0;
+    const reply = state.syncReplies.shift() ?? ownSyncReply(state.server);
+    const delayMs = (reply.delayMs ?? 0) + (state.server.syncDelayMs ?? 0);
+    if (!isSuccessfulSync(reply)) return { ...reply, delayMs };
     return {
-      ...ok({ status: waiting ? 'waiting' : 'ready' }),
+      ...reply,
       delayMs,
       onAnswered: () => {
         const now = this.options.now();
@@ -605,6 +597,31 @@ export class FakeCloudflareApi {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+/** How the fake answers a sync that is not scripted. */
+function ownSyncReply(server: FakeServer): ScriptedReply {
+  if (server.authenticationStatus === 'required') {
+    // A guess at the real API: the document shows no example of this answer, only that a sync
+    // reports its outcome in a 200's result, and that such a server cannot sync until an
+    // administrator authenticates it.
+    return ok({
+      status: 'error',
+      error: 'Administrator authentication required',
+      error_details: { retryable: false, is_upstream: false },
+    });
+  }
+  return ok({ status: (server.readyAfterMs ?? 0) > 0 ? 'waiting' : 'ready' });
+}
+
+/** A 200 whose result is `ready` or `waiting` without an error, scripted or the fake's own. */
+function isSuccessfulSync(reply: ScriptedReply): boolean {
+  if ((reply.status ?? 200) !== 200 || reply.rawBody !== undefined) return false;
+  if (reply.body === undefined) return true; // sent as the fake's own `ready`
+  const { success, result } = reply.body as { success?: unknown; result?: unknown };
+  if (success !== true || typeof result !== 'object' || result === null) return false;
+  const { status, error } = result as { status?: unknown; error?: unknown };
+  return (status === 'ready' || status === 'waiting') && error === undefined;
 }
 
 /** The document's 200 body: `{success: true, result}`, nothing else. */

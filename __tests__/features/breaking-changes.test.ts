@@ -9,6 +9,7 @@ import {
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
 import {
+  NO_CHANGES,
   SERVER_ID,
   annotationMessage,
   annotations,
@@ -20,13 +21,14 @@ import {
 } from '../support/harness.js';
 import { runInProcess } from '../support/in-process.js';
 
-const NO_CHANGE = { added: [], removed: [], changed: [] };
-
 /** A deploy that drops fetch_page, adds list_pages and makes a new input of search_docs required. */
 const DEPLOY: FakeServer = {
   id: SERVER_ID,
   tools: [
-    { name: 'search_docs', inputSchema: { type: 'object', properties: { query: { type: 'string' } } } },
+    {
+      name: 'search_docs',
+      inputSchema: { type: 'object', properties: { query: { type: 'string' } } },
+    },
     'fetch_page',
   ],
   prompts: ['summarize'],
@@ -48,7 +50,7 @@ const DEPLOY: FakeServer = {
 
 const CHANGES = {
   tools: { added: ['list_pages'], removed: ['fetch_page'], changed: ['search_docs'] },
-  prompts: NO_CHANGE,
+  prompts: NO_CHANGES.prompts,
   breaking: ['tool fetch_page removed', 'tool search_docs: input limit is now required'],
 };
 
@@ -162,7 +164,7 @@ describe('breaking changes', () => {
       expect.objectContaining({
         changes: {
           tools: { added: ['list_pages'], removed: [], changed: ['search_docs'] },
-          prompts: NO_CHANGE,
+          prompts: NO_CHANGES.prompts,
           breaking: [],
         },
       }),

@@ -53,15 +53,22 @@ describe.each<{ status: number; reply: ScriptedReply; message: string }>([
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ status: 'error', attempts: '2' });
     const notSent = `${message} (not sent: the API refused the credentials)`;
-    expect(resultsOf(run).map(({ server_id, status, error, attempts }) => ({
-      server_id,
-      status,
-      error,
-      attempts,
-    }))).toEqual([
+    expect(
+      resultsOf(run).map(({ server_id, status, error, attempts }) => ({
+        server_id,
+        status,
+        error,
+        attempts,
+      })),
+    ).toEqual([
       { server_id: 'mcp-1', status: 'error', error: message, attempts: 1 },
       { server_id: 'mcp-2', status: 'error', error: message, attempts: 1 },
-      ...IDS.slice(2).map((id) => ({ server_id: id, status: 'error', error: notSent, attempts: 0 })),
+      ...IDS.slice(2).map((id) => ({
+        server_id: id,
+        status: 'error',
+        error: notSent,
+        attempts: 0,
+      })),
     ]);
     expect(run.outputs.error).toBe(
       [

@@ -22,8 +22,7 @@ const ACCOUNT: FakeServer[] = [
 ];
 
 const NOT_FOUND = `no MCP server doc-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002))`;
-const DID_YOU_MEAN =
-  "did you mean docs-mcp? server-id takes the server's id, not its display name";
+const DID_YOU_MEAN = "did you mean docs-mcp? server-id takes the server's id, not its display name";
 
 describe('a server id the account lacks', () => {
   it('in a fleet: the error, a did-you-mean from the Before list, and one list read in all', async () => {
@@ -42,14 +41,16 @@ describe('a server id the account lacks', () => {
       error: `doc-mcp: ${NOT_FOUND}`,
       attempts: '2',
     });
-    expect(resultsOf(run).map(({ server_id, status, error }) => ({ server_id, status, error }))).toEqual([
+    expect(
+      resultsOf(run).map(({ server_id, status, error }) => ({ server_id, status, error })),
+    ).toEqual([
       { server_id: 'doc-mcp', status: 'error', error: NOT_FOUND },
       { server_id: 'search-mcp', status: 'ready', error: null },
     ]);
     expect(annotations(run, 'error')).toContain(
       `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${DID_YOU_MEAN}`,
     );
-    expect(serverRow(run.summary, 'doc-mcp')[7]).toBe(`${DID_YOU_MEAN}${NOT_FOUND}`);
+    expect(serverRow(run.summary, 'doc-mcp')[7]).toBe(`${DID_YOU_MEAN}\n${NOT_FOUND}`);
     expect(decodeHtml(run.summary)).toContain('did you mean docs-mcp?');
   });
 

@@ -46,14 +46,16 @@ describe('dry-run', () => {
       'breaking-changes': '',
     });
     expect(
-      resultsOf(run).map(({ server_id, status, authentication_status, error, attempts, tools }) => ({
-        server_id,
-        status,
-        authentication_status,
-        error,
-        attempts,
-        tools,
-      })),
+      resultsOf(run).map(
+        ({ server_id, status, authentication_status, error, attempts, tools }) => ({
+          server_id,
+          status,
+          authentication_status,
+          error,
+          attempts,
+          tools,
+        }),
+      ),
     ).toEqual([
       {
         server_id: 'ready-mcp',
@@ -113,9 +115,9 @@ describe('dry-run', () => {
     });
 
     expect(run.exitCode).toBe(0);
-    expect(fake.requests.map((request) => [request.method, request.kind, request.serverId])).toEqual(
-      [['GET', 'read', 'ready-mcp']],
-    );
+    expect(
+      fake.requests.map((request) => [request.method, request.kind, request.serverId]),
+    ).toEqual([['GET', 'read', 'ready-mcp']]);
     expect(run.outputs).toMatchObject({ status: 'ready', error: '', attempts: '0' });
     expect(resultsOf(run)).toEqual([
       expect.objectContaining({

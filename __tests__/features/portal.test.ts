@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { FakePortal, FakeServer } from '../../scripts/fake-cloudflare-api.js';
 import {
   ACCOUNT_ID,
+  NO_CHANGES,
   annotationMessage,
   annotations,
   baseInputs,
@@ -26,9 +27,6 @@ const PORTAL: FakePortal = {
   servers: [{ serverId: 'docs-mcp' }, { serverId: 'wiki-mcp' }],
 };
 
-const NO_CHANGE = { added: [], removed: [], changed: [] };
-const UNCHANGED = { tools: NO_CHANGE, prompts: NO_CHANGE, breaking: [] };
-
 describe('portal-id', () => {
   it('alone: one portal read as Before, a sync per server, one portal read as After', async () => {
     const fake = await startFake({ servers: SERVERS, portals: [PORTAL] });
@@ -44,26 +42,28 @@ describe('portal-id', () => {
       'eng-portal',
     ]);
     expect(syncCounts(fake)).toEqual({ 'docs-mcp': 1, 'wiki-mcp': 1 });
-    expect(resultsOf(run).map(({ server_id, status, tools, prompts, changes }) => ({
-      server_id,
-      status,
-      tools,
-      prompts,
-      changes,
-    }))).toEqual([
+    expect(
+      resultsOf(run).map(({ server_id, status, tools, prompts, changes }) => ({
+        server_id,
+        status,
+        tools,
+        prompts,
+        changes,
+      })),
+    ).toEqual([
       {
         server_id: 'docs-mcp',
         status: 'ready',
         tools: ['search_docs', 'fetch_page', 'health'],
         prompts: ['summarize'],
-        changes: UNCHANGED,
+        changes: NO_CHANGES,
       },
       {
         server_id: 'wiki-mcp',
         status: 'ready',
         tools: ['wiki_search', 'health'],
         prompts: [],
-        changes: UNCHANGED,
+        changes: NO_CHANGES,
       },
     ]);
     expect(annotations(run, 'warning')).toEqual([]);
@@ -95,9 +95,9 @@ describe('portal-id', () => {
     ]);
     expect(ofKind(fake, 'list')).toEqual([]);
     expect(resultsOf(run).map((result) => result.changes)).toEqual([
-      UNCHANGED,
-      UNCHANGED,
-      UNCHANGED,
+      NO_CHANGES,
+      NO_CHANGES,
+      NO_CHANGES,
     ]);
   });
 
@@ -143,12 +143,14 @@ describe('portal-id', () => {
       attempts: '3',
       error: 'extra-mcp: missing expected tool: health\nwiki-mcp: missing expected tool: health',
     });
-    expect(resultsOf(run).map(({ server_id, status, error, tools }) => ({
-      server_id,
-      status,
-      error,
-      tools,
-    }))).toEqual([
+    expect(
+      resultsOf(run).map(({ server_id, status, error, tools }) => ({
+        server_id,
+        status,
+        error,
+        tools,
+      })),
+    ).toEqual([
       {
         server_id: 'extra-mcp',
         status: 'error',

@@ -22,10 +22,7 @@ interface Watched {
 }
 
 /** Runs the action with `inputs` against a fake holding `options`, both on one stepping clock. */
-async function watch(
-  options: FakeApiOptions,
-  inputs: Record<string, string>,
-): Promise<Watched> {
+async function watch(options: FakeApiOptions, inputs: Record<string, string>): Promise<Watched> {
   const clock = new SteppingClock();
   const fake = await startFake({ ...options, now: () => clock.now() });
   const run = await runInProcess({ ...baseInputs(fake), ...inputs }, { clock });
@@ -42,7 +39,11 @@ const DEPLOYED = [...TOOLS, 'list_pages'];
 describe('wait-for-ready', () => {
   it('watches a waiting server at growing intervals until it is ready, and reads After from that reading', async () => {
     const { fake, run, clock } = await watch(
-      { servers: [{ id: SERVER_ID, tools: TOOLS, readyAfterMs: 1500, afterSync: { tools: DEPLOYED } }] },
+      {
+        servers: [
+          { id: SERVER_ID, tools: TOOLS, readyAfterMs: 1500, afterSync: { tools: DEPLOYED } },
+        ],
+      },
       { 'server-id': SERVER_ID },
     );
 
@@ -111,7 +112,11 @@ describe('wait-for-ready', () => {
     ]);
     expect(run.exitCode).toBe(0);
     expect(
-      resultsOf(run).map(({ server_id, status, duration_ms }) => ({ server_id, status, duration_ms })),
+      resultsOf(run).map(({ server_id, status, duration_ms }) => ({
+        server_id,
+        status,
+        duration_ms,
+      })),
     ).toEqual([
       { server_id: 'soon-mcp', status: 'ready', duration_ms: 3000 },
       { server_id: 'late-mcp', status: 'ready', duration_ms: 7000 },

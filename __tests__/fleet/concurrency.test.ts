@@ -1,5 +1,7 @@
-// Several servers at once: `concurrency` bounds the syncs in flight, one server's failure never
-// stops the others, and a 429 pauses every worker, not just the one that received it.
+// Several servers at once, in-process: `concurrency` bounds the syncs in flight, one server's
+// failure never stops the others, requests are paced by the API's Ratelimit headers, and a 429
+// pauses every worker, not just the one that received it. The fake's delays and rate-limit
+// windows are real time, so the pacing runs use the real clock.
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import {
   apiError,
@@ -7,17 +9,19 @@ import {
   upstreamFailure,
   type FakeCloudflareApi,
 } from '../../scripts/fake-cloudflare-api.js';
-import type { ActionRun } from '../../scripts/run-action.js';
+import { systemClock } from '../../src/clock.js';
+import { expectedResult, runFleet } from '../support/fleet-checks.js';
 import {
+  annotationMessage,
   annotations,
-  expectEachSyncedOnce,
-  logLines,
+  attemptLines,
+  ofKind,
   resultsOf,
-  runAgainst,
   serverIds,
   startFake,
   syncCounts,
 } from '../support/harness.js';
+import type { InProcessRun } from '../support/in-process.js';
 
 describe('concurrency', () => {
   const SYNC_MS = 120;
@@ -26,13 +30,15 @@ describe('concurrency', () => {
     const ids = serverIds(10);
     const fake = await startFake({ servers: ids.map((id) => ({ id, syncDelayMs: SYNC_MS })) });
 
-    const run = await runAgainst(fake, {
+    const run = await runFleet(fake, {
       'server-id': ids.join(','),
       concurrency: String(concurrency),
     });
 
-    expectEachSyncedOnce(fake, run, ids);
+    expect(run.exitCode).toBe(0);
+    expect(syncCounts(fake)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
     expect(peakConcurrentSyncs(fake.syncs())).toBe(concurrency);
+    expect(resultsOf(run)).toEqual(ids.map((id) => expectedResult(fake, id)));
   });
 });
 
@@ -45,7 +51,7 @@ describe("one server's failure", () => {
           id: 'broken',
           syncReplies: [upstreamFailure('upstream refused', { retryable: false })],
         },
-        { id: 'missing-token', syncReplies: [apiError(403, 10000, 'Authentication error')] },
+        { id: 'invalid', syncReplies: [apiError(422, 1001, 'Invalid configuration')] },
         {
           id: 'flaky',
           syncReplies: [503, 503, 503].map((status) => apiError(status, 1000, 'overloaded')),
@@ -53,18 +59,21 @@ describe("one server's failure", () => {
         ...healthy.map((id) => ({ id, syncDelayMs: 40 })),
       ],
     });
-    const ids = ['broken', 'missing-token', 'flaky', ...healthy];
+    const ids = ['broken', 'invalid', 'flaky', ...healthy];
 
-    const run = await runAgainst(fake, {
+    const run = await runFleet(fake, {
       'server-id': ids.join('\n'),
       concurrency: '2',
       'max-attempts': '3',
+      // No backoff: the clock that moves only when the run waits then shows each server's own time.
+      'base-delay-seconds': '0',
+      'max-delay-seconds': '0',
     });
 
     expect(run.exitCode).toBe(1);
     expect(syncCounts(fake)).toEqual({
       broken: 1,
-      'missing-token': 1,
+      invalid: 1,
       flaky: 3,
       ...Object.fromEntries(healthy.map((id) => [id, 1])),
     });
@@ -74,70 +83,131 @@ describe("one server's failure", () => {
     expect(healthySyncs.every((request) => fake.requests.indexOf(request) > firstFailure)).toBe(
       true,
     );
-    expect(resultsOf(run).map((result) => [result.server_id, result.status])).toEqual([
-      ['broken', 'error'],
-      ['missing-token', 'error'],
-      ['flaky', 'error'],
-      ...healthy.map((id) => [id, 'ready']),
+    // Before and After: one list page each, around the syncs.
+    expect(ofKind(fake, 'list').map((request) => fake.requests.indexOf(request))).toEqual([
+      0,
+      fake.requests.length - 1,
     ]);
-    // The step fails once, last, naming the failed servers.
-    expect(logLines(run).at(-1)).toBe(
-      '::error::3 of 7 MCP servers failed to sync: broken, missing-token, flaky',
-    );
-    expect(annotations(run, 'error')).toHaveLength(4);
+    const gaveUp =
+      'HTTP 503: overloaded (1000) (gave up after 3 attempts: max-attempts (3) used up)';
+    expect(resultsOf(run)).toEqual([
+      expectedResult(fake, 'broken', {
+        status: 'error',
+        error: 'upstream refused',
+        error_details: { is_upstream: true, retryable: false },
+        tools: null,
+        prompts: null,
+        changes: null,
+      }),
+      expectedResult(fake, 'invalid', {
+        status: 'error',
+        error: 'HTTP 422: Invalid configuration (1001)',
+        tools: null,
+        prompts: null,
+        changes: null,
+      }),
+      expectedResult(fake, 'flaky', {
+        status: 'error',
+        error: gaveUp,
+        attempts: 3,
+        tools: null,
+        prompts: null,
+        changes: null,
+      }),
+      ...healthy.map((id) => expectedResult(fake, id)),
+    ]);
+    // The step fails once, first, naming the failed servers.
+    expect(annotations(run, 'error').map(annotationMessage)).toEqual([
+      '3 of 7 MCP servers failed to sync: broken, invalid, flaky',
+      'upstream refused',
+      'HTTP 422: Invalid configuration (1001)',
+      `${gaveUp} → the upstream kept failing with retryable errors: raise max-attempts`,
+    ]);
   });
 });
 
-describe('the shared 429 pause', () => {
-  // Three requests a second and a 500 ms penalty past it: the first burst of four workers runs
-  // into the limit. One run, several checks.
-  const ids = serverIds(8);
-  let fake: FakeCloudflareApi;
-  let run: ActionRun;
-  beforeAll(async () => {
-    fake = await startFake({
-      servers: ids.map((id) => ({ id, syncDelayMs: 30 })),
+describe('pacing by the Ratelimit headers', () => {
+  // Three requests a second: the Before reading tells the run what is left before the first
+  // sync, so the syncs never go past the limit, and each new window is used in full.
+  it('syncs a fleet without a single 429, three requests to each window of the fake', async () => {
+    const ids = serverIds(8);
+    const fake = await startFake({
+      servers: ids.map((id) => ({ id })),
       rateLimit: { limit: 3, windowMs: 1000, penaltyMs: 500 },
     });
-    run = await runAgainst(fake, {
-      'server-id': ids.join(','),
-      concurrency: '4',
-      'max-attempts': '5',
+
+    const run = await runFleet(
+      fake,
+      { 'server-id': ids.join(','), concurrency: '4' },
+      { clock: systemClock },
+    );
+
+    expect(run.exitCode).toBe(0);
+    expect(fake.tooManyRequests).toBe(0);
+    expect(run.outputs.attempts).toBe('8');
+    expect(syncCounts(fake)).toEqual(Object.fromEntries(ids.map((id) => [id, 1])));
+    // The fake's fixed windows: each opens with the first request after the last one closed.
+    const windows: number[][] = [];
+    for (const { at } of fake.requests) {
+      const current = windows.at(-1);
+      if (current !== undefined && at < (current[0] ?? 0) + 1000) current.push(at);
+      else windows.push([at]);
+    }
+    // The Before list page and 2 syncs, 3 syncs, 3 syncs, the After list page.
+    expect(windows.map((window) => window.length)).toEqual([3, 3, 3, 1]);
+  });
+});
+
+describe('a 429', () => {
+  // srv-1 is refused at once; srv-2…4 are still in flight, and every worker then waits out the
+  // Retry-After of that one 429 before it sends anything.
+  const ids = serverIds(6);
+  let fake: FakeCloudflareApi;
+  let run: InProcessRun;
+  beforeAll(async () => {
+    fake = await startFake({
+      servers: ids.map((id, i) => ({
+        id,
+        syncDelayMs: i >= 1 && i <= 3 ? 300 : 0,
+        ...(i === 0
+          ? { syncReplies: [apiError(429, 10013, 'Rate limited', { 'retry-after': '1' })] }
+          : {}),
+      })),
     });
+    run = await runFleet(
+      fake,
+      { 'server-id': ids.join(','), concurrency: '4' },
+      { clock: systemClock },
+    );
   });
 
-  it('stops every worker until the Retry-After of the first 429 has passed', () => {
+  it('pauses every worker until its Retry-After has passed', () => {
     const first429 = fake.requests.find((request) => request.status === 429);
     if (first429 === undefined) throw new Error('no 429 was answered');
-    // The wait the action announced for that 429: the Retry-After the fake sent.
-    const waitLine = logLines(run).find((line) => / HTTP 429 .*\(retry-after\)$/.test(line));
-    const waitSeconds = Number(
-      /waiting (\d+(?:\.\d+)?) s \(retry-after\)$/.exec(waitLine ?? '')?.[1],
+    expect(attemptLines(run, 'srv-1')[0]).toMatch(
+      /^sync srv-1: attempt 1\/5: HTTP 429 .*; waiting 1\.0 s \(retry-after\)$/,
     );
-    // The fake blocks for the rest of its window plus the penalty: at least 1.5 s from the start.
-    expect(waitSeconds).toBeGreaterThanOrEqual(1.5);
-    const pauseEnds = first429.at + waitSeconds * 1000;
-    const duringPause = fake.requests.filter((r) => r.at > first429.at && r.at < pauseEnds - 1);
+    // The first four syncs were sent together, before the 429 came back.
+    const sentLater = fake.requests.filter((r) => r.at > first429.at + 50);
+    expect(sentLater.map((r) => `${r.kind} ${r.serverId ?? ''}`).sort()).toEqual([
+      'list ',
+      'sync srv-1',
+      'sync srv-5',
+      'sync srv-6',
+    ]);
+    const duringPause = sentLater.filter((r) => r.at < first429.at + 1000);
     expect(duringPause.map((r) => `${r.method} ${r.url} at +${r.at - first429.at} ms`)).toEqual([]);
   });
 
-  it('still syncs every server, and counts the 429s as attempts', () => {
+  it('still syncs every server, and counts the 429 as an attempt', () => {
     expect(run.exitCode).toBe(0);
-    expect(Object.keys(syncCounts(fake)).sort()).toEqual(ids);
-    expect(resultsOf(run).every((result) => result.status === 'ready')).toBe(true);
-    expect(run.outputs.attempts).toBe(String(fake.syncs().length));
-  });
-
-  it('resumes within the fresh window: one probe, then the 2 it reports left, then a wait', () => {
-    // The window holds three. After the pause a single probe learns what is left; a fourth
-    // request in the same window would earn another 429 and penalty. (The next window cannot be
-    // timed to the millisecond from whole-second headers: 900 ms of it.)
-    const first429 = fake.requests.findIndex((request) => request.status === 429);
-    const resumed = fake.requests.slice(first429 + 1);
-    const start = resumed[0]?.at ?? 0;
-    const burst = resumed.filter((request) => request.at < start + 900);
+    expect(syncCounts(fake)).toEqual({
+      ...Object.fromEntries(ids.map((id) => [id, 1])),
+      'srv-1': 2,
+    });
+    expect(run.outputs.attempts).toBe('7');
     expect(
-      burst.map((r) => `${r.method} ${r.serverId ?? r.url} at +${r.at - start} ms: ${r.status}`),
-    ).toHaveLength(3);
+      resultsOf(run).map(({ server_id, status, attempts }) => [server_id, status, attempts]),
+    ).toEqual(ids.map((id) => [id, 'ready', id === 'srv-1' ? 2 : 1]));
   });
 });

@@ -3,15 +3,16 @@
 // against the document). Time is a clock the test moves, never a sleep.
 import { describe, expect, it } from '@jest/globals';
 import {
+  DEMO_TOKEN,
   FakeCloudflareApi,
   apiError,
   upstreamFailure,
   type FakeApiOptions,
   type FakeServer,
+  type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
-import { ACCOUNT_ID, SERVERS_PATH, TOKEN, startFake } from '../support/harness.js';
+import { PORTALS_PATH, SERVERS_PATH, send, startFake } from './loopback.js';
 
-const PORTALS_PATH = SERVERS_PATH.replace(/servers$/, 'portals');
 const START = Date.parse('2026-03-01T12:00:00.000Z');
 const START_ISO = '2026-03-01T12:00:00.000Z';
 
@@ -34,13 +35,10 @@ async function call(
   fake: FakeCloudflareApi,
   method: 'GET' | 'POST',
   path: string,
-  headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` },
+  headers?: Record<string, string>,
 ): Promise<Answer> {
-  const response = await fetch(`${fake.baseUrl}${path.slice('/client/v4'.length)}`, {
-    method,
-    headers,
-  });
-  return { status: response.status, body: await response.json() };
+  const { status, text } = await send(fake, method, path, headers === undefined ? {} : { headers });
+  return { status, body: JSON.parse(text) as unknown };
 }
 
 const read = (fake: FakeCloudflareApi, id: string): Promise<Answer> =>
@@ -332,6 +330,45 @@ describe('POST …/mcp/servers/{id}/sync', () => {
     expect(after).not.toHaveProperty('error_details');
   });
 
+  it.each([
+    ['a scripted 200 ready, with the envelope keys the document leaves out', 'ready'],
+    ['a scripted 200 waiting', 'waiting'],
+  ])('counts %s as a successful sync', async (_name, status) => {
+    const body = { success: true, errors: [], messages: [], result: { status } };
+    const { fake, clock } = await fakeAt({
+      servers: [
+        { id: 'deploy', afterSync: { tools: ['new_tool'] }, syncReplies: [{ status: 200, body }] },
+      ],
+    });
+    clock.now = START + 1_000;
+
+    expect(await sync(fake, 'deploy')).toEqual({ status: 200, body });
+    expect(resultOf(await read(fake, 'deploy'))).toMatchObject({
+      status: 'ready',
+      tools: [{ name: 'new_tool' }],
+      last_synced: '2026-03-01T12:00:01.000Z',
+      last_successful_sync: '2026-03-01T12:00:01.000Z',
+    });
+  });
+
+  it.each<[string, ScriptedReply]>([
+    ['a 200 with an error', upstreamFailure('Upstream said no', { retryable: false })],
+    [
+      'a 200 whose status is ready beside an error',
+      { body: { success: true, result: { status: 'ready', error: 'half' } } },
+    ],
+    ['a 200 that is not JSON', { status: 200, rawBody: '<html>ok</html>' }],
+    ['a 202', { status: 202, body: { success: true, result: { status: 'ready' } } }],
+    ['a 500', apiError(500, 1000, 'Internal error')],
+  ])('leaves the server as it was after %s', async (_name, reply) => {
+    const { fake } = await fakeAt({
+      servers: [{ id: 'deploy', afterSync: { tools: ['new_tool'] }, syncReplies: [reply] }],
+    });
+
+    await send(fake, 'POST', `${SERVERS_PATH}/deploy/sync`);
+    expect(resultOf(await read(fake, 'deploy'))).toEqual(plainServer('deploy'));
+  });
+
   it("answers the document's 404 for a server it does not hold", async () => {
     const { fake } = await fakeAt({ servers: [] });
 
@@ -524,15 +561,10 @@ describe('the request log', () => {
     const { fake, clock } = await fakeAt({ servers: [{ id: 'docs' }] });
     clock.now = START + 5;
 
-    const response = await fetch(
-      `${fake.baseUrl}/accounts/${ACCOUNT_ID}/access/ai-controls/mcp/servers/docs/sync`,
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        body: '{"force":true}',
-      },
-    );
-    const text = await response.text();
+    const { text } = await send(fake, 'POST', `${SERVERS_PATH}/docs/sync`, {
+      headers: { authorization: `Bearer ${DEMO_TOKEN}`, 'content-type': 'application/json' },
+      body: '{"force":true}',
+    });
 
     expect(fake.requests).toHaveLength(1);
     const [recorded] = fake.requests;

@@ -5,45 +5,26 @@
 // that runs the action itself can hand its fake's requests to expectConformsToSpec too.
 import { describe, expect, it } from '@jest/globals';
 import {
+  DEMO_TOKEN,
   apiError,
   upstreamFailure,
   type FakeApiOptions,
   type FakeCloudflareApi,
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
-import { SERVERS_PATH, TOKEN, edgeErrorPage, serverIds, startFake } from '../support/harness.js';
+import { BEARER, PORTALS_PATH, SERVERS_PATH, send, startFake } from './loopback.js';
 import { checkAgainstSpec, expectConformsToSpec } from './spec-check.js';
 
-const PORTALS_PATH = SERVERS_PATH.replace(/servers$/, 'portals');
 const EMAIL = 'ci-bot@example.com';
 const KEY = 'legacy-key-for-conformance';
-const BEARER = { authorization: `Bearer ${TOKEN}` };
 const START = Date.parse('2026-03-01T12:00:00.000Z');
 const READY_AFTER_MS = 5_000;
-
-/** Sends a request as the action does, and waits for the whole answer. */
-async function send(
-  fake: FakeCloudflareApi,
-  method: 'GET' | 'POST',
-  path: string,
-  headers: Record<string, string> = BEARER,
-  body?: string,
-): Promise<number> {
-  const response = await fetch(`${fake.baseUrl}${path.slice('/client/v4'.length)}`, {
-    method,
-    headers,
-    ...(body === undefined ? {} : { body }),
-  });
-  await response.arrayBuffer();
-  return response.status;
-}
 
 /** Every list page, 100 servers a request, up to the first empty one. */
 async function listAll(fake: FakeCloudflareApi): Promise<void> {
   for (let page = 1; ; page += 1) {
-    await send(fake, 'GET', `${SERVERS_PATH}?page=${page}&per_page=100`);
-    const answer = JSON.parse(fake.requests.at(-1)?.responseBody ?? '{}') as { result?: unknown[] };
-    if ((answer.result ?? []).length === 0) return;
+    const { text } = await send(fake, 'GET', `${SERVERS_PATH}?page=${page}&per_page=100`);
+    if ((JSON.parse(text) as { result: unknown[] }).result.length === 0) return;
   }
 }
 
@@ -56,14 +37,15 @@ const FLAKY_REPLIES: ScriptedReply[] = [
   }),
   apiError(429, 10013, 'Rate limited: too many requests', { 'retry-after': '1' }),
   apiError(503, 10503, 'Service temporarily unavailable'),
-  edgeErrorPage(502),
+  // Cloudflare's edge answers its own 52x with an HTML page.
+  { status: 502, rawBody: '<!DOCTYPE html><html><head><title>Error 502</title></head></html>' },
 ];
 
 function account(clock: { now: number }): FakeApiOptions {
   return {
     email: EMAIL,
     key: KEY,
-    token: TOKEN,
+    token: DEMO_TOKEN,
     now: () => clock.now,
     servers: [
       {
@@ -98,7 +80,7 @@ function account(clock: { now: number }): FakeApiOptions {
       { id: 'stale-auth', authenticationStatus: 'stale', status: 'stale', tools: ['t'] },
       { id: 'broken', status: 'error' },
       { id: 'flaky', tools: ['x'], syncReplies: FLAKY_REPLIES },
-      ...serverIds(120).map((id) => ({ id, tools: [`${id}_tool`] })),
+      ...Array.from({ length: 120 }, (_, i) => ({ id: `srv-${i + 1}`, tools: [`tool_${i + 1}`] })),
     ],
     portals: [
       {
@@ -133,7 +115,7 @@ describe("the fake and the action's requests, against Cloudflare's OpenAPI docum
     // Sync each server; the flaky one again through the rest of its scripted failures.
     for (const id of SPECIAL) await send(fake, 'POST', `${SERVERS_PATH}/${id}/sync`);
     let status = 0;
-    while (status !== 200) status = await send(fake, 'POST', `${SERVERS_PATH}/flaky/sync`);
+    while (status !== 200) status = (await send(fake, 'POST', `${SERVERS_PATH}/flaky/sync`)).status;
     // Watch the waiting server until it is ready, then read everything again.
     await send(fake, 'GET', `${SERVERS_PATH}/deploying`);
     clock.now += READY_AFTER_MS;
@@ -144,10 +126,11 @@ describe("the fake and the action's requests, against Cloudflare's OpenAPI docum
     await send(fake, 'GET', `${SERVERS_PATH}/gone`);
     await send(fake, 'POST', `${SERVERS_PATH}/gone/sync`);
     await send(fake, 'GET', `${PORTALS_PATH}/no-such-portal`);
-    await send(fake, 'GET', `${SERVERS_PATH}/docs-mcp`, { authorization: 'Bearer revoked' });
     await send(fake, 'GET', `${SERVERS_PATH}/docs-mcp`, {
-      'x-auth-email': EMAIL,
-      'x-auth-key': KEY,
+      headers: { authorization: 'Bearer revoked' },
+    });
+    await send(fake, 'GET', `${SERVERS_PATH}/docs-mcp`, {
+      headers: { 'x-auth-email': EMAIL, 'x-auth-key': KEY },
     });
 
     const report = await checkAgainstSpec(fake.requests);
@@ -303,7 +286,9 @@ describe('the check', () => {
   });
 
   it('reports a request without credentials', async () => {
-    expect(await problemsOf((fake) => send(fake, 'GET', `${SERVERS_PATH}/docs-mcp`, {}))).toEqual([
+    expect(
+      await problemsOf((fake) => send(fake, 'GET', `${SERVERS_PATH}/docs-mcp`, { headers: {} })),
+    ).toEqual([
       `GET ${SERVERS_PATH}/docs-mcp: request: no credentials that the operation's security accepts`,
     ]);
   });
@@ -313,7 +298,10 @@ describe('the check', () => {
 
     expect(
       await problemsOf((fake) =>
-        send(fake, 'POST', sync, { ...BEARER, 'content-type': 'application/json' }, '{}'),
+        send(fake, 'POST', sync, {
+          headers: { ...BEARER, 'content-type': 'application/json' },
+          body: '{}',
+        }),
       ),
     ).toEqual([`POST ${sync}: request: a body, but the operation takes none`]);
   });

@@ -3,6 +3,7 @@
 // the watch are exact and cost no real time; and the whole `results` entry of a server, to
 // compare results in full.
 import type { FakeCloudflareApi } from '../../scripts/fake-cloudflare-api.js';
+import type { Clock } from '../../src/clock.js';
 import { NO_CHANGES, baseInputs, type Api, type Result } from './harness.js';
 import { runInProcess, type InProcessRun } from './in-process.js';
 import { SteppingClock } from './virtual-clock.js';
@@ -17,7 +18,7 @@ export function steppingClock(): SteppingClock {
 
 export interface FleetRunOptions {
   /** Default: a fresh steppingClock(). */
-  clock?: SteppingClock;
+  clock?: Clock;
   random?: () => number;
 }
 

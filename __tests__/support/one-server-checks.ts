@@ -2,6 +2,7 @@
 // (single-dist): the cases they share, and the assertions both make about a run.
 import { expect } from '@jest/globals';
 import type { FakeCloudflareApi } from '../../scripts/fake-cloudflare-api.js';
+import type { ResultJson } from '../../scripts/run-action.js';
 import {
   API_KEY,
   EMAIL,
@@ -21,7 +22,6 @@ import {
   summaryRows,
   timeCell,
   type Observed,
-  type Result,
 } from './harness.js';
 
 /**
@@ -34,15 +34,18 @@ export type OneServerRun = Observed & { exitCode: number | null; durationMs: num
  * Asserts the single result's `duration_ms` is one the run could have spent, and that the summary
  * row shows that duration; returns the result.
  */
-export function expectTimed(run: OneServerRun): Result {
+export function expectTimed(run: OneServerRun): ResultJson {
   const result = onlyResult(run);
   expectDurationWithin(result.duration_ms, run.durationMs);
   expect(serverRow(run.summary)[3]).toBe(timeCell(result.duration_ms));
   return result;
 }
 
-/** Asserts a synced server: exit 0, status ready, no error outputs or annotations. */
-export function expectSynced(run: OneServerRun, attempts: number): void {
+/**
+ * Asserts a synced server: exit 0, status ready, no error outputs or annotations. `answered`: what
+ * the last sync attempt answered (`waiting` for a server the watch then saw ready).
+ */
+export function expectSynced(run: OneServerRun, attempts: number, answered = 'ready'): void {
   // Outputs first: on a failure, their diff shows the action's error message.
   expect(run.outputs).toMatchObject({
     status: 'ready',
@@ -56,7 +59,7 @@ export function expectSynced(run: OneServerRun, attempts: number): void {
   expect(annotations(run, 'error')).toEqual([]);
   expect(attemptLines(run)).toHaveLength(attempts);
   expect(attemptLines(run).at(-1)).toMatch(
-    new RegExp(`^sync ${SERVER_ID}: attempt ${attempts}/\\d+: HTTP 200 .*, ready$`),
+    new RegExp(`^sync ${SERVER_ID}: attempt ${attempts}/\\d+: HTTP 200 .*, ${answered}$`),
   );
   expect(serverRow(run.summary).slice(1, 3)).toEqual(['✅ ready', String(attempts)]);
   expectTimed(run);

@@ -200,7 +200,7 @@ describe('credentials', () => {
   // to "Bearer" before the prefix (which needs whitespace after it) is stripped: the word
   // "Bearer" becomes the API token, shadows any credentials in the environment, is sent as
   // `Authorization: Bearer Bearer`, and the run ends on a 401 that blames the token's permissions.
-  it.failing('reads a Bearer prefix with nothing after it as no token', () => {
+  it('reads a Bearer prefix with nothing after it as no token', () => {
     expectRejected('api-token', { 'api-token': 'Bearer ' });
   });
 
@@ -433,15 +433,15 @@ describe('rejectForeignSpellings', () => {
   }
 
   it.each([
-    ['INPUT_APITOKEN', 'api-token', 'apitoken'],
-    ['INPUT_ACCOUNTID', 'account-id', 'accountid'],
-    ['INPUT_API_TOKEN', 'api-token', 'api_token'],
-    ['INPUT_ACCOUNT_ID', 'account-id', 'account_id'],
-    ['INPUT_SERVER_ID', 'server-id', 'server_id'],
-    ['INPUT_PORTALID', 'portal-id', 'portalid'],
-  ])('rejects %s, naming our input and never the value', (variable, ours, given) => {
+    ['INPUT_APITOKEN', 'api-token', 'apitoken', ' (the spelling wrangler-action uses)'],
+    ['INPUT_ACCOUNTID', 'account-id', 'accountid', ' (the spelling wrangler-action uses)'],
+    ['INPUT_API_TOKEN', 'api-token', 'api_token', ''],
+    ['INPUT_ACCOUNT_ID', 'account-id', 'account_id', ''],
+    ['INPUT_SERVER_ID', 'server-id', 'server_id', ''],
+    ['INPUT_PORTALID', 'portal-id', 'portalid', ''],
+  ])('rejects %s, naming our input and never the value', (variable, ours, given, whose) => {
     expect(foreignError({ [variable]: TOKEN }).message).toBe(
-      `${ours}: this action has no input named "${given}" (the spelling wrangler-action uses); name it ${ours}`,
+      `${ours}: this action has no input named "${given}"${whose}; name it ${ours}`,
     );
   });
 

@@ -1,25 +1,15 @@
 // RateLimitGate with injected clocks, never real time. The first part drives the gate step by step
 // with a clock whose sleep() simply moves time forward; the second simulates a fixed-window server
-// (15 requests per 2000 ms) under virtual time and checks that it never sees more than 15 in a
-// window, however many workers crowd the gate and in whatever order the answers come back.
+// (15 requests per 2000 ms) under virtual time and checks, window by window, that it never sees
+// more than 15 and that the gate sends as soon as a window allows, however many workers crowd the
+// gate and in whatever order the answers come back.
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../src/clock.js';
 import type { Headers } from '../../src/api/headers.js';
 import { RateLimitGate, type Ticket } from '../../src/retry/rate-limit.js';
+import { SteppingClock, VirtualClock } from '../support/virtual-clock.js';
 
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;
-
-/** Time stands still until someone sleeps; sleeping moves it forward at once. */
-class SteppingClock implements Clock {
-  private time = 0;
-  now(): number {
-    return this.time;
-  }
-  sleep(ms: number): Promise<void> {
-    this.time += Math.max(0, ms);
-    return Promise.resolve();
-  }
-}
 
 /** A `Ratelimit` header as Cloudflare sends it. */
 function rateLimitHeaders(remaining: number, resetSeconds: number): Headers {
@@ -95,9 +85,9 @@ describe('RateLimitGate, step by step', () => {
     const [primer] = await admitNow(gate, clock, 1);
     gate.settle(primer!, 200, rateLimitHeaders(14, 2));
     const [a, b] = await admitNow(gate, clock, 2);
-    gate.settle(b!, 200, rateLimitHeaders(12, 2)); // the server counted a, then b
-    gate.settle(a!, 200, rateLimitHeaders(13, 2));
-    expect((await admitNow(gate, clock)).length).toBeLessThanOrEqual(12);
+    gate.settle(b!, 200, rateLimitHeaders(12, 2)); // the server counted a, then b: 12 - 0 - 1 (a)
+    gate.settle(a!, 200, rateLimitHeaders(13, 2)); // b went after a: 13 - 1
+    expect(await admitNow(gate, clock)).toHaveLength(12);
   });
 
   it('pauses every later acquire until a 429 Retry-After has passed', async () => {
@@ -126,6 +116,33 @@ describe('RateLimitGate, step by step', () => {
     gate.settle(b!, 429, {});
     expect(await admitNow(gate, clock)).toHaveLength(0);
     expect((await openedAt(gate, clock))[1]).toBe(10_000);
+  });
+
+  it('pauses for the reading’s reset after a 429 that carries r=0 but no Retry-After', async () => {
+    const { clock, gate } = setup();
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 429, rateLimitHeaders(0, 4));
+    expect((await openedAt(gate, clock))[1]).toBe(4000);
+  });
+
+  it('pauses one second after a 429 that says nothing, then sends one probe', async () => {
+    const { clock, gate } = setup();
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 429, {});
+    const [probe, time] = await openedAt(gate, clock);
+    expect(time).toBe(1000);
+    expect(await admitNow(gate, clock)).toHaveLength(0);
+    gate.settle(probe, 200, rateLimitHeaders(3, 60));
+    expect(await admitNow(gate, clock)).toHaveLength(3);
+  });
+
+  it('trusts a 429’s reading over a higher count of its own', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(9, 60)); // b went after a: 9 - 1 = 8 left
+    gate.settle(b!, 429, { 'retry-after': '1', ...rateLimitHeaders(3, 60) }); // 3 - 0 - 1 (a)
+    expect((await openedAt(gate, clock))[1]).toBe(1000);
+    expect(await admitNow(gate, clock)).toHaveLength(1);
   });
 
   it('keeps the longer pause when a shorter Retry-After follows', async () => {
@@ -158,6 +175,26 @@ describe('RateLimitGate, step by step', () => {
     expect(clock.now()).toBe(5000);
   });
 
+  it('stops waiting, counting nothing, when the signal aborts', async () => {
+    const clock = new VirtualClock();
+    const gate = new RateLimitGate(clock);
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 200, rateLimitHeaders(0, 5));
+    const stop = new AbortController();
+    const [ticket] = await clock.run(
+      Promise.all([
+        gate.acquire(NO_DEADLINE, stop.signal),
+        clock.sleep(1000).then(() => stop.abort()),
+      ]),
+    );
+    expect(ticket).toBeUndefined();
+    expect(clock.now()).toBe(1000);
+    const [probe] = await clock.run(openedAt(gate, clock));
+    expect(clock.now()).toBe(5000);
+    gate.settle(probe, 200, rateLimitHeaders(2, 5)); // nothing else in flight: 2 - 0
+    expect(await admitNow(gate, clock)).toHaveLength(2);
+  });
+
   it('sends one probe when the window is over, and the others after its reading', async () => {
     const { clock, gate } = setup();
     const [a] = await admitNow(gate, clock, 1);
@@ -169,6 +206,28 @@ describe('RateLimitGate, step by step', () => {
     expect(await admitNow(gate, clock)).toHaveLength(4);
   });
 
+  it('looks again every 25 ms while the probe is out', async () => {
+    const { clock, gate } = setup();
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 200, rateLimitHeaders(0, 2));
+    await openedAt(gate, clock); // the probe, at 2000
+    expect(await gate.acquire(2025)).toBeUndefined(); // the next look, at 2025, is too late
+    expect(clock.sleeps).toEqual([2000]);
+    expect(await gate.acquire(2026)).toBeUndefined(); // looks at 2025; the one after is too late
+    expect(clock.sleeps).toEqual([2000, 25]);
+  });
+
+  it('keeps the probe alone while older requests come back without a reading', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(0, 2)); // b went after a: the window is spent
+    const [probe] = await openedAt(gate, clock);
+    gate.settle(b!, 200, {}); // b, late: not the probe, so the probe is still out
+    expect(await admitNow(gate, clock)).toHaveLength(0);
+    gate.settle(probe, 200, rateLimitHeaders(4, 2)); // b was in flight when the probe went: 4 - 1
+    expect(await admitNow(gate, clock)).toHaveLength(3);
+  });
+
   it('probes again when the probe got no answer', async () => {
     const { clock, gate } = setup();
     const [a] = await admitNow(gate, clock, 1);
@@ -176,6 +235,23 @@ describe('RateLimitGate, step by step', () => {
     const [probe] = await openedAt(gate, clock);
     gate.settle(probe, undefined, {});
     expect(await admitNow(gate, clock)).toHaveLength(1);
+  });
+
+  it('stops pacing when the probe is answered without a reading', async () => {
+    const { clock, gate } = setup();
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 200, rateLimitHeaders(0, 2));
+    const [probe] = await openedAt(gate, clock);
+    gate.settle(probe, 200, {});
+    expect(await admitNow(gate, clock, 50)).toHaveLength(50);
+  });
+
+  it('keeps pacing when an older request is answered without a reading', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(1, 60)); // b went after a: 1 - 1 = 0 left
+    gate.settle(b!, 200, {});
+    expect(await admitNow(gate, clock)).toHaveLength(0);
   });
 
   it('does not let a late answer from an older window shorten the current one', async () => {
@@ -186,54 +262,66 @@ describe('RateLimitGate, step by step', () => {
     expect(await admitNow(gate, clock)).toHaveLength(4);
     expect((await openedAt(gate, clock))[1]).toBe(300_000);
   });
+
+  it('takes the earliest end that readings of the current window give', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(1, 3)); // t rounds up: the window ends by 3000
+    await clock.sleep(500);
+    gate.settle(b!, 200, rateLimitHeaders(0, 2)); // ... and, from this reading, by 2500
+    expect((await openedAt(gate, clock))[1]).toBe(2500);
+  });
+
+  it('takes a reading for a window that ends more than a second later as a new window', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(0, 2)); // b went after a: spent until 2000
+    gate.settle(b!, 200, rateLimitHeaders(3, 60)); // b, counted in a later window: 3 - 1 (a)
+    expect(await admitNow(gate, clock)).toHaveLength(2);
+    expect((await openedAt(gate, clock))[1]).toBe(60_000);
+  });
+
+  it('takes a reading that ends up to a second later as the same window', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(5, 2)); // b went after a: 4 left until 2000
+    await clock.sleep(1000);
+    gate.settle(b!, 200, rateLimitHeaders(4, 2)); // ends by 3000: t rounds up, the same window
+    expect(await admitNow(gate, clock)).toHaveLength(4);
+    expect((await openedAt(gate, clock))[1]).toBe(2000);
+  });
+
+  it('takes the probe’s reading as a new window, however soon it ends', async () => {
+    const { clock, gate } = setup();
+    const [a] = await admitNow(gate, clock, 1);
+    gate.settle(a!, 200, rateLimitHeaders(0, 2));
+    const [probe] = await openedAt(gate, clock); // at 2000
+    gate.settle(probe, 200, rateLimitHeaders(5, 1)); // ends by 3000, within a second of 2000
+    expect(await admitNow(gate, clock)).toHaveLength(5);
+    expect((await openedAt(gate, clock))[1]).toBe(3000);
+  });
+
+  it('keeps the last Ratelimit-Policy a response gave', async () => {
+    const { clock, gate } = setup();
+    const [a, b, c] = await admitNow(gate, clock, 3);
+    expect(gate.policy).toBeUndefined();
+    gate.settle(a!, 200, { 'ratelimit-policy': '"default";q=1200;w=300' });
+    expect(gate.policy).toEqual({ quota: 1200, windowSeconds: 300 });
+    gate.settle(b!, 200, {});
+    expect(gate.policy).toEqual({ quota: 1200, windowSeconds: 300 });
+    gate.settle(c!, 200, { 'ratelimit-policy': '"default";q=600;w=300' });
+    expect(gate.policy).toEqual({ quota: 600, windowSeconds: 300 });
+  });
 });
 
 // --- A fixed-window server under virtual time -------------------------------------------------
-
-/** Virtual time: sleep() registers a timer; run() fires timers in time order until work is done. */
-class VirtualClock implements Clock {
-  private time = 0;
-  private sequence = 0;
-  private timers: { at: number; sequence: number; fire: () => void }[] = [];
-
-  now(): number {
-    return this.time;
-  }
-
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.timers.push({
-        at: this.time + Math.max(0, ms),
-        sequence: this.sequence++,
-        fire: resolve,
-      });
-    });
-  }
-
-  /** Runs `work` to completion, moving time forward only when everything else is waiting. */
-  async run<T>(work: Promise<T>): Promise<T> {
-    let done = false;
-    const finished = work.finally(() => {
-      done = true;
-    });
-    for (;;) {
-      await new Promise((resolve) => setImmediate(resolve)); // let every pending promise settle
-      if (done) return finished;
-      this.timers.sort((a, b) => a.at - b.at || a.sequence - b.sequence);
-      const next = this.timers.shift();
-      if (next === undefined) throw new Error('simulation deadlocked: nothing to wait for');
-      this.time = Math.max(this.time, next.at);
-      next.fire();
-    }
-  }
-}
 
 /**
  * Counts every arriving request in its fixed window and answers as Cloudflare does: `r` left and
  * `t` = whole seconds to the reset, rounded up; past the limit, 429 with Retry-After.
  */
 class FixedWindowServer {
-  readonly arrivals = new Map<number, number>();
+  private readonly arrivals: number[] = [];
   rejected = 0;
 
   constructor(
@@ -243,8 +331,9 @@ class FixedWindowServer {
 
   receive(now: number): { status: number; headers: Headers } {
     const window = Math.floor(now / this.windowMs);
-    const count = (this.arrivals.get(window) ?? 0) + 1;
-    this.arrivals.set(window, count);
+    while (this.arrivals.length <= window) this.arrivals.push(0);
+    const count = (this.arrivals[window] ?? 0) + 1;
+    this.arrivals[window] = count;
     const resetSeconds = Math.ceil(((window + 1) * this.windowMs - now) / 1000);
     const headers = rateLimitHeaders(Math.max(0, this.limit - count), resetSeconds);
     if (count <= this.limit) return { status: 200, headers };
@@ -252,8 +341,9 @@ class FixedWindowServer {
     return { status: 429, headers: { ...headers, 'retry-after': String(resetSeconds) } };
   }
 
-  get mostInOneWindow(): number {
-    return Math.max(0, ...this.arrivals.values());
+  /** How many requests arrived in each window, from the first. */
+  get perWindow(): number[] {
+    return [...this.arrivals];
   }
 }
 
@@ -299,7 +389,7 @@ async function simulate({ workers, latency, primed = false }: Scenario) {
   );
   return {
     completed,
-    mostInOneWindow: server.mostInOneWindow,
+    perWindow: server.perWindow,
     rejected: server.rejected,
     endedAt: clock.now(),
   };
@@ -315,45 +405,68 @@ const scrambled =
 const fixed = (ms: number) => (): [number, number] => [ms, ms];
 
 describe('RateLimitGate against a fixed-window server (15 per 2000 ms)', () => {
-  it.each([
-    ['1 sequential worker, no latency', { workers: 1, latency: fixed(0) }],
-    ['1 sequential worker, 50 ms latency', { workers: 1, latency: fixed(50) }],
-    ['1 sequential worker, 300 ms latency', { workers: 1, latency: fixed(300) }],
-    ['1 sequential worker, varying latency', { workers: 1, latency: scrambled(300) }],
-    ['4 concurrent workers, no latency', { workers: 4, latency: fixed(0) }],
-    ['4 concurrent workers, 50 ms latency', { workers: 4, latency: fixed(50) }],
-    ['8 concurrent workers, 300 ms latency', { workers: 8, latency: fixed(300) }],
+  // Exact figures on the virtual clock: no window gets more than 15, nor fewer than the latency
+  // allows, so waiting too long or sending a second probe into a new window changes them. Without
+  // latency the third window opens at 4000 with the probe, the others following at the next look,
+  // 25 ms later; one worker at 300 ms each way never meets the limit: 40 round trips, 24 000 ms.
+  it.each<[string, Scenario, number[], number]>([
+    ['1 sequential worker, no latency', { workers: 1, latency: fixed(0) }, [15, 15, 10], 4_000],
+    ['1 sequential worker, 50 ms latency', { workers: 1, latency: fixed(50) }, [15, 15, 10], 5_100],
+    [
+      '1 sequential worker, 300 ms latency',
+      { workers: 1, latency: fixed(300) },
+      [3, 4, 3, 3, 4, 3, 3, 4, 3, 3, 4, 3],
+      24_000,
+    ],
+    [
+      '1 sequential worker, varying latency',
+      { workers: 1, latency: scrambled(300) },
+      [7, 7, 6, 7, 6, 7],
+      12_160,
+    ],
+    ['4 concurrent workers, no latency', { workers: 4, latency: fixed(0) }, [15, 15, 10], 4_025],
+    ['4 concurrent workers, 50 ms latency', { workers: 4, latency: fixed(50) }, [15, 15, 10], 4_600],
+    [
+      '8 concurrent workers, 300 ms latency',
+      { workers: 8, latency: fixed(300) },
+      [15, 9, 10, 6],
+      7_600,
+    ],
     [
       '8 concurrent workers, primed, 50 ms latency',
       { workers: 8, latency: fixed(50), primed: true },
+      [15, 15, 10],
+      4_500,
     ],
-  ])('keeps %s within the limit', async (_case, scenario: Scenario) => {
-    const result = await simulate(scenario);
-    expect(result.completed).toBe(REQUESTS);
-    expect(result.mostInOneWindow).toBeLessThanOrEqual(LIMIT);
-    expect(result.rejected).toBe(0);
-    // Paced, not starved: 40 requests at 15 per window need 3 windows, plus the latency.
-    expect(result.endedAt).toBeLessThan(4 * WINDOW_MS + 2 * 300 * REQUESTS);
-  });
-
-  it.each([
-    ['40 concurrent workers, primed, no latency', { workers: 40, latency: fixed(0), primed: true }],
+    [
+      '40 concurrent workers, primed, no latency',
+      { workers: 40, latency: fixed(0), primed: true },
+      [15, 15, 10],
+      4_025,
+    ],
     [
       '16 concurrent workers, primed, 50 ms latency',
       { workers: 16, latency: fixed(50), primed: true },
+      [15, 15, 10],
+      4_400,
     ],
-    ['8 concurrent workers, latency varying up to 300 ms', { workers: 8, latency: scrambled(300) }],
+    [
+      '8 concurrent workers, latency varying up to 300 ms',
+      { workers: 8, latency: scrambled(300) },
+      [15, 15, 10],
+      5_263,
+    ],
     [
       '12 concurrent workers, primed, latency varying up to 500 ms',
       { workers: 12, latency: scrambled(500), primed: true },
+      [15, 15, 10],
+      5_698,
     ],
-  ])(
-    'keeps %s within the limit, whatever the crowd or order',
-    async (_case, scenario: Scenario) => {
-      const result = await simulate(scenario);
-      expect(result.completed).toBe(REQUESTS);
-      expect(result.mostInOneWindow).toBeLessThanOrEqual(LIMIT);
-      expect(result.rejected).toBe(0);
-    },
-  );
+  ])('paces %s', async (_case, scenario, perWindow, endedAt) => {
+    const result = await simulate(scenario);
+    expect(result.completed).toBe(REQUESTS);
+    expect(result.rejected).toBe(0);
+    expect(result.perWindow).toEqual(perWindow);
+    expect(result.endedAt).toBe(endedAt);
+  });
 });

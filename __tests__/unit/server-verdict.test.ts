@@ -348,7 +348,7 @@ describe('waiting', () => {
 
   // Bug: the watch saw the server go from `waiting` to `error` (its upstream refused), and the
   // result has status `error` with no error message: no `error` output, no annotation saying why.
-  it.failing("fails with the reading's error when the server left waiting for error", () => {
+  it("fails with the reading's error when the server left waiting for error", () => {
     const after = state({ status: 'error', error: 'upstream refused the connection' });
     const result = verdict({ sync: WAITING, after, waitedMs: 2000 });
     expect(result.status).toBe('error');
@@ -646,14 +646,14 @@ describe('a dry run', () => {
 
   // Bug: `stopped && after === undefined` skips the check, and a dry run never has an After, so a
   // cancelled dry run passes a server that lacks an expected tool although Before was read.
-  it.failing('checks expected-tools on Before even when the run was stopped', () => {
+  it('checks expected-tools on Before even when the run was stopped', () => {
     const result = dry({ before: state() }, { expectedTools: ['deploy'], stopped: true });
     expect(result.error).toBe('missing expected tool: deploy');
   });
 
   // Bug: a server object with no status, or one this action does not know, reads as status
   // `error` with no error message in a dry run.
-  it.failing('gives a reason whenever the status is error', () => {
+  it('gives a reason whenever the status is error', () => {
     const before = state();
     delete before.status;
     const result = dry({ before });

@@ -20,8 +20,9 @@ export function rateLimitWarning(
   policy: RateLimitPolicy = DEFAULT_POLICY,
 ): string | undefined {
   if (requests <= policy.quota) return undefined;
-  // The first window's quota goes at once; every further quota waits for a window to end.
-  const neededMs = Math.ceil(requests / policy.quota - 1) * policy.windowSeconds * 1000;
+  // At the limit's steady rate: a first window may go faster, but a fleet past one window is
+  // held to this pace for the rest of it, and another client may be spending the same quota.
+  const neededMs = (requests / policy.quota) * policy.windowSeconds * 1000;
   if (neededMs <= timeoutMs) return undefined;
   const minutes = Math.ceil(neededMs / 60_000);
   return `this fleet needs about ${requests} requests: at the rate limit of ${policy.quota} per ${policy.windowSeconds} s it needs at least ${minutes} min, but timeout-seconds is ${Math.round(timeoutMs / 1000)} s; servers past that will fail as not sent: raise timeout-seconds (and the job's timeout-minutes) or sync the fleet in parts`;

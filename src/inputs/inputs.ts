@@ -74,15 +74,15 @@ const ID_RULE =
  * Names other actions use for the same values (cloudflare/wrangler-action's `apiToken`,
  * `accountId`, …): GitHub passes them on as INPUT_ variables this action would otherwise ignore.
  */
-const FOREIGN_SPELLINGS: Readonly<Record<string, string>> = {
-  APITOKEN: 'api-token',
-  ACCOUNTID: 'account-id',
-  API_TOKEN: 'api-token',
-  ACCOUNT_ID: 'account-id',
-  SERVERID: 'server-id',
-  SERVER_ID: 'server-id',
-  PORTALID: 'portal-id',
-  PORTAL_ID: 'portal-id',
+const FOREIGN_SPELLINGS: Readonly<Record<string, { ours: string; whose?: string }>> = {
+  APITOKEN: { ours: 'api-token', whose: 'wrangler-action' },
+  ACCOUNTID: { ours: 'account-id', whose: 'wrangler-action' },
+  API_TOKEN: { ours: 'api-token' },
+  ACCOUNT_ID: { ours: 'account-id' },
+  SERVERID: { ours: 'server-id' },
+  SERVER_ID: { ours: 'server-id' },
+  PORTALID: { ours: 'portal-id' },
+  PORTAL_ID: { ours: 'portal-id' },
 };
 // A GitHub job runs for at most six hours; longer figures are typos.
 const SIX_HOURS_SECONDS = 6 * 60 * 60;
@@ -106,11 +106,12 @@ export function readSettings(env: Env = process.env): Settings {
 export function rejectForeignSpellings(env: Env): void {
   for (const name of Object.keys(env)) {
     if (!name.startsWith('INPUT_') || (env[name] ?? '').trim() === '') continue;
-    const ours = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
-    if (ours !== undefined) {
-      const given = name.slice('INPUT_'.length).toLowerCase();
+    const spelling = FOREIGN_SPELLINGS[name.slice('INPUT_'.length).toUpperCase()];
+    if (spelling !== undefined) {
+      const given = JSON.stringify(name.slice('INPUT_'.length).toLowerCase());
+      const whose = spelling.whose === undefined ? '' : ` (the spelling ${spelling.whose} uses)`;
       throw new InputError(
-        `${ours}: this action has no input named ${JSON.stringify(given)} (the spelling wrangler-action uses); name it ${ours}`,
+        `${spelling.ours}: this action has no input named ${given}${whose}; name it ${spelling.ours}`,
       );
     }
   }
@@ -217,6 +218,12 @@ function credentialsFrom(
   [tokenSource, keySource]: [string, string],
   [tokenName, emailName, keyName]: [string, string, string],
 ): Credentials | undefined {
+  if (/^\s*bearer\s*$/i.test(rawToken)) {
+    // `Bearer ${{ secrets.X }}` with the secret unset: not a token, and no reason to fall back.
+    throw new InputError(
+      `${tokenName}: only the word Bearer was given, from ${tokenSource}: the secret meant to follow it is empty or not set`,
+    );
+  }
   const token = cleanToken(rawToken.trim());
   if (token !== '') {
     if (!/^[\x21-\x7e]+$/.test(token)) {

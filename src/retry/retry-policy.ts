@@ -42,12 +42,14 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
     envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
   const sync = parsed ?? {};
   const bodyRetryable = sync.errorDetails?.retryable;
+  const refused = status === 401 || status === 403;
   const fail = (retryable: boolean, message: string): Verdict => ({
     ok: false,
-    retryable,
+    // Refused credentials stay refused, whatever a body says.
+    retryable: retryable && !refused,
     message,
     sync,
-    ...(status === 401 || status === 403 ? { stopsRun: true as const } : {}),
+    ...(refused ? { stopsRun: true as const } : {}),
     ...(status === 404 ? { notFound: true as const } : {}),
   });
 

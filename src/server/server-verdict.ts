@@ -73,7 +73,8 @@ export function serverVerdict(facts: ServerFacts, rules: VerdictRules): ServerRe
 }
 
 function statusOf(facts: ServerFacts, dryRun: boolean): ServerResult['status'] | undefined {
-  if (dryRun) return facts.before?.status;
+  // A server object without a status is, by Cloudflare's default, still `waiting`.
+  if (dryRun) return facts.before === undefined ? 'error' : (facts.before.status ?? 'waiting');
   const { sync, after } = facts;
   if (sync === undefined || sync.error !== undefined) return 'error';
   // The sync's answer stands, but for `waiting`, which the watch and After follow up on.
@@ -105,7 +106,14 @@ function failureOf(
   if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
     return { error: ADMIN_LOGIN_NEEDED, retryable: false };
   }
-  if (rules.stopped && after === undefined) return undefined;
+  if (rules.stopped && !rules.dryRun && after === undefined) return undefined;
+  if (result.status === 'error') {
+    // The watch saw the server leave `waiting` for `error`: its reading says why.
+    return {
+      error: `the server failed after its sync: ${after?.error ?? 'no message given'}`,
+      retryable: after?.errorDetails?.retryable ?? false,
+    };
+  }
   if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
     const waited = formatSeconds(facts.waitedMs ?? 0);
     return {
