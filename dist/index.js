@@ -33150,6 +33150,10 @@ function syncFailure(facts, sync, rules) {
                 ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
                 : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
     }
+    else if (sync.gaveUp === 'timeout-seconds' && sync.attempts === 0) {
+        failure.hint =
+            'timeout-seconds ran out before this server was reached: raise timeout-seconds, or sync the fleet in parts';
+    }
     else if (sync.gaveUp === 'timeout-seconds') {
         failure.hint = 'the upstream kept failing with retryable errors: raise timeout-seconds';
     }
@@ -33497,8 +33501,9 @@ async function syncFleet(settings, api, context) {
     const { ids, source, before } = await selectServers(settings, api, context);
     const warnings = [...before.warnings];
     const plan = rateLimitWarning(requestsNeeded(ids.length, settings.dryRun), Math.max(0, context.deadlineMs - context.clock.now()), api.rateLimitPolicy);
-    if (plan !== undefined)
-        warnings.push(plan);
+    const announced = plan === undefined ? [] : [plan];
+    for (const warning of announced)
+        context.warn(warning);
     const answers = new Map();
     const answeredAt = new Map();
     if (!settings.dryRun) {
@@ -33541,6 +33546,7 @@ async function syncFleet(settings, api, context) {
     const report = {
         results,
         warnings,
+        announced,
         dryRun: settings.dryRun,
         onBreakingChange: settings.onBreakingChange,
     };
@@ -33861,7 +33867,9 @@ function planAnnotations(report, { failure, resultsLeft }) {
     return {
         ...(failure === undefined ? {} : { failure }),
         errors: fold(errors, VISIBLE_ANNOTATIONS - (failure === undefined ? 0 : 1), (left) => `… and ${plural(left, 'more MCP server')} failed: the job summary and the results-file output list every error`),
-        warnings: fold([...cut, ...run, ...perServer], VISIBLE_ANNOTATIONS, (left) => `… and ${plural(left, 'more warning')}: see the job summary`),
+        warnings: fold([...cut, ...run, ...perServer], 
+        // Warnings annotated when they arose count against the same visible ten.
+        VISIBLE_ANNOTATIONS - report.announced.length, (left) => `… and ${plural(left, 'more warning')}: see the job summary`),
     };
 }
 
@@ -34036,7 +34044,7 @@ function summary_nextStep(results) {
 function verdict(report) {
     const { stopped, results } = report;
     const counts = [statusCounts(results), changeCounts(report)].filter((part) => part !== '');
-    const warnings = [...new Set(report.warnings)];
+    const warnings = [...new Set([...report.announced, ...report.warnings])];
     const listed = warnings.slice(0, RUN_WARNINGS_SHOWN).map((warning) => summaryText(warning));
     if (warnings.length > RUN_WARNINGS_SHOWN) {
         listed.push(`… and ${plural(warnings.length - RUN_WARNINGS_SHOWN, 'more warning')}`);
@@ -34344,6 +34352,7 @@ async function run({ clock = systemClock, random = Math.random, } = {}) {
             runStop,
             // Lines carry ids and messages from the network: one line each, always.
             log: (line) => info(oneLine(line, 1000)),
+            warn: (message) => warning(oneLine(message)),
         });
         await reportFleet(report);
     }

@@ -44,6 +44,7 @@ export async function run({
       runStop,
       // Lines carry ids and messages from the network: one line each, always.
       log: (line) => core.info(oneLine(line, 1000)),
+      warn: (message) => core.warning(oneLine(message)),
     });
     await reportFleet(report);
   } catch (error) {

@@ -3,13 +3,16 @@
 // action's own markup, and every request stayed inside the MCP servers path of the account.
 import { expect } from '@jest/globals';
 import type { RecordedRequest } from '../../scripts/fake-cloudflare-api.js';
-import type { ActionRun } from '../../scripts/run-action.js';
 import {
   SECRETS,
   SERVERS_PATH,
   annotationMessage,
   expectNoCredentialLeak,
+  type Observed,
 } from '../support/harness.js';
+
+/** A run of the bundled action or of run() in-process, with the results-file it wrote, if read. */
+export type ContainedRun = Observed & { resultsFile?: string };
 
 /** `::add-mask::` values a run may print besides the credentials: a pasted `Bearer <token>`. */
 const ALSO_MASKED = SECRETS.map((secret) => `Bearer ${secret}`);
@@ -22,9 +25,12 @@ const ACTION_LINE = new RegExp(
     '^::add-mask::',
     '^::(error|warning|notice)( title=[^:]*)?::',
     '^::debug::',
-    '^(sync|read) \\S+: (attempt \\d+/\\d+: |not sent, )',
+    '^credentials: (API token|Global API Key) from the [A-Za-z_ -]+ (inputs?|variables?)$',
+    '^(sync|read|read portal) \\S+: (attempt \\d+/\\d+: |not sent, |not sent: )',
     '^list servers page \\d+: (attempt \\d+/\\d+: |not sent, )',
     '^found \\d+ MCP server\\(s\\) in the account$',
+    // What a sync changed: `id: tools +a -b; prompts ~c`, `id: breaking: …`.
+    '^[a-z0-9_-]+: ((tools|prompts) [+~−-]|breaking: )',
   ].join('|'),
 );
 
@@ -34,7 +40,16 @@ const LINE_BREAK = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/;
 /** Control characters (ESC, BEL, tab…) and bidi overrides/isolates that reorder what is shown. */
 const UNSAFE_CHARACTER = /[\p{Cc}\u202a-\u202e\u2066-\u2069]/u;
 
-const OUTPUT_NAMES = ['status', 'error', 'error-details', 'retryable', 'attempts', 'results'];
+const OUTPUT_NAMES = [
+  'status',
+  'error',
+  'error-details',
+  'retryable',
+  'attempts',
+  'breaking-changes',
+  'results',
+  'results-file',
+];
 const ERROR_DETAIL_TYPES: Record<string, string> = {
   cause: 'string',
   is_upstream: 'boolean',
@@ -42,7 +57,21 @@ const ERROR_DETAIL_TYPES: Record<string, string> = {
   retryable: 'boolean',
   status_code: 'number',
 };
-const SUMMARY_TAGS = new Set(['h2', 'table', 'tr', 'th', 'td', 'code', 'strong', 'p']);
+const SUMMARY_TAGS = new Set([
+  'h2',
+  'p',
+  'br',
+  'strong',
+  'code',
+  'ul',
+  'li',
+  'table',
+  'tr',
+  'th',
+  'td',
+  'details',
+  'summary',
+]);
 
 /** Describes a character by its code point, for failure messages. */
 function codePoints(text: string): string {
@@ -55,7 +84,7 @@ function codePoints(text: string): string {
  * control; annotation messages stay on one line; outputs keep their contract shapes; the summary
  * holds only the action's own tags.
  */
-export function expectNoInjection(run: ActionRun): void {
+export function expectNoInjection(run: ContainedRun): void {
   const problems: string[] = [];
   const stdoutLines = run.stdout.split(LINE_BREAK);
   for (const line of stdoutLines) {
@@ -74,8 +103,9 @@ export function expectNoInjection(run: ActionRun): void {
     }
   }
   // The runner parses stderr for commands just like stdout.
-  if (/^\s*::|##\[/m.test(run.stderr)) {
-    problems.push(`stderr holds a workflow command: ${run.stderr.slice(0, 200)}`);
+  const stderr = run.stderr ?? '';
+  if (/^\s*::|##\[/m.test(stderr)) {
+    problems.push(`stderr holds a workflow command: ${stderr.slice(0, 200)}`);
   }
 
   const { outputs } = run;
@@ -104,6 +134,14 @@ export function expectNoInjection(run: ActionRun): void {
     }
   }
   if (!Array.isArray(JSON.parse(outputs.results ?? 'null'))) problems.push('results: not an array');
+  if (run.resultsFile !== undefined && run.resultsFile !== '') {
+    if (!Array.isArray(JSON.parse(run.resultsFile))) problems.push('results-file: not an array');
+  }
+  for (const line of (outputs['breaking-changes'] ?? '').split('\n')) {
+    if (UNSAFE_CHARACTER.test(line)) {
+      problems.push(`breaking-changes line with a control character: ${codePoints(line)}`);
+    }
+  }
 
   for (const [, tag] of run.summary.matchAll(/<\/?([A-Za-z][A-Za-z0-9-]*)/g)) {
     if (!SUMMARY_TAGS.has((tag ?? '').toLowerCase())) problems.push(`summary tag <${tag}>`);
@@ -147,10 +185,15 @@ export function isOneSegment(segment: string): boolean {
  * anywhere the user can read (harness.ts), no injection, every request inside the servers path.
  */
 export function expectContained(
-  run: ActionRun,
+  run: ContainedRun,
   api: { readonly requests: readonly RecordedRequest[] },
 ): void {
   expectNoCredentialLeak(run, ALSO_MASKED);
+  expectNoCredentialLeak({
+    stdout: '',
+    outputs: { 'results-file': run.resultsFile ?? '' },
+    summary: '',
+  });
   expectNoInjection(run);
   expectRequestsInside(api.requests);
 }

@@ -196,7 +196,11 @@ function serverObject(fields: Record<string, unknown> = {}): Record<string, unkn
     auth_type: 'unauthenticated',
     authentication_status: 'not_required',
     status: 'ready',
-    tools: TOOLS.map((name) => ({ name, description: `${name} tool`, inputSchema: {} })),
+    tools: TOOLS.map((name) => ({
+      name,
+      description: `${name} tool`,
+      inputSchema: { type: 'object', properties: {} },
+    })),
     prompts: PROMPTS.map((name) => ({ name, description: `${name} prompt` })),
     updated_tools: [],
     updated_prompts: [],
@@ -215,6 +219,32 @@ function afterTheSync(
   };
 }
 
+/**
+ * SERVER_ID's entry in `results` after a ready sync at the first attempt on the standing clock,
+ * with `fields` on top.
+ */
+function resultWith(fields: Partial<ResultJson> = {}): ResultJson {
+  return {
+    server_id: SERVER_ID,
+    status: 'ready',
+    authentication_status: 'not_required',
+    error: null,
+    error_details: null,
+    attempts: 1,
+    duration_ms: 0,
+    tools: TOOLS,
+    prompts: PROMPTS,
+    changes: NO_CHANGES,
+    ray_id: RAY_ID,
+    ...fields,
+  };
+}
+
+/** The cf-ray of the fake's answer to the last sync: its own answers carry a random one. */
+function lastSyncRay(fake: FakeCloudflareApi): string | null {
+  return fake.syncs().at(-1)?.responseHeaders?.['cf-ray'] ?? null;
+}
+
 /** `changes` with these tool changes and breaking changes, and nothing else. */
 function toolChanges(tools: Partial<ChangesJson['tools']>, breaking: string[] = []): ChangesJson {
   return { ...NO_CHANGES, tools: { ...NO_CHANGES.tools, ...tools }, breaking };
@@ -228,11 +258,17 @@ interface Failure {
   hint?: string;
   /** The step's failure message, when not the plain `1 of 1 … failed`. */
   failure?: string;
+  /**
+   * The server's entry in `results` where it differs from that of a sync failed at once on the
+   * standing clock, with no reading after it.
+   */
+  entry?: Partial<ResultJson>;
 }
 
 /**
  * Asserts a step that failed on SERVER_ID: exit 1, the outputs, the failure message as the FIRST
- * error annotation and the server's after it (with what to do), the summary's next step and row.
+ * error annotation and the server's after it (with what to do), the summary's next step and row,
+ * and the server's entry in `results`, in full.
  */
 function expectFailed(result: OneServerRun, failure: Failure): ResultJson {
   const { error, attempts, retryable, hint } = failure;
@@ -253,7 +289,18 @@ function expectFailed(result: OneServerRun, failure: Failure): ResultJson {
   expect(row[7]).toBe(hint === undefined ? error : `${hint}\n${error}`);
   expect(summaryParagraphs(result.summary)).toContain(`Next: ${SERVER_ID}: ${hint ?? error}`);
   const entry = expectTimed(result);
-  expect(entry).toMatchObject({ status: 'error', error, attempts });
+  expect(entry).toEqual(
+    resultWith({
+      status: 'error',
+      error,
+      attempts,
+      tools: null,
+      prompts: null,
+      changes: null,
+      ray_id: null,
+      ...failure.entry,
+    }),
+  );
   return entry;
 }
 
@@ -483,19 +530,9 @@ describe('retried, then synced (attempts 2)', () => {
     if (typeof logged === 'string') expect(said).toBe(logged);
     else expect(said).toMatch(logged);
     expect(clock.sleeps).toEqual(sleeps);
-    expect(onlyResult(result)).toEqual({
-      server_id: SERVER_ID,
-      status: 'ready',
-      authentication_status: 'not_required',
-      error: null,
-      error_details: null,
-      attempts: 2,
-      duration_ms: sleeps.reduce((sum, ms) => sum + ms, 0),
-      tools: TOOLS,
-      prompts: PROMPTS,
-      changes: NO_CHANGES,
-      ray_id: RAY_ID,
-    });
+    expect(onlyResult(result)).toEqual(
+      resultWith({ attempts: 2, duration_ms: sleeps.reduce((sum, ms) => sum + ms, 0) }),
+    );
   });
 
   it.each([
@@ -514,25 +551,13 @@ describe('retried, then synced (attempts 2)', () => {
     const message = result.outputs.error ?? '';
     expect(message).toMatch(error);
     expect(message.endsWith(' (gave up after 2 attempts: max-attempts (2) used up)')).toBe(true);
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error: message,
       attempts: 2,
       retryable: true,
       hint: RAISE_MAX_ATTEMPTS,
-    });
-    // The Before read failed too: no reading, so no verdict on changes.
-    expect(entry).toEqual({
-      server_id: SERVER_ID,
-      status: 'error',
-      authentication_status: null,
-      error: message,
-      error_details: null,
-      attempts: 2,
-      duration_ms: 50,
-      tools: null,
-      prompts: null,
-      changes: null,
-      ray_id: null,
+      // The Before read failed too: nothing is known of the server.
+      entry: { authentication_status: null, duration_ms: 50 },
     });
     // The Before read's two attempts, then the sync's.
     expect(clock.sleeps).toEqual([50, 50]);
@@ -557,7 +582,12 @@ describe('not retried: the step fails after one attempt', () => {
     const fake = await startOneServerFake(setup);
     const result = await runInProcess(fake, { clock });
 
-    const entry = expectFailed(result, { error, attempts: 1, retryable: false });
+    expectFailed(result, {
+      error,
+      attempts: 1,
+      retryable: false,
+      entry: { error_details: errorDetails, ray_id: lastSyncRay(fake) },
+    });
     expect(result.outputs['error-details']).toBe(
       errorDetails === null ? '' : JSON.stringify(errorDetails),
     );
@@ -569,19 +599,6 @@ describe('not retried: the step fails after one attempt', () => {
     ]);
     const [line] = attemptLines(result);
     expect(line?.endsWith(`, not retryable: ${error}`)).toBe(true);
-    expect(entry).toEqual({
-      server_id: SERVER_ID,
-      status: 'error',
-      authentication_status: 'not_required',
-      error,
-      error_details: errorDetails,
-      attempts: 1,
-      duration_ms: 0,
-      tools: null,
-      prompts: null,
-      changes: null,
-      ray_id: fake.syncs()[0]?.responseHeaders?.['cf-ray'] ?? null,
-    });
     return result;
   }
 
@@ -647,6 +664,25 @@ describe('not retried: the step fails after one attempt', () => {
     );
   });
 
+  it('a 200 whose envelope says success: false, whatever its result says', async () => {
+    await expectNotRetried(
+      {
+        syncReplies: [
+          {
+            status: 200,
+            body: {
+              success: false,
+              errors: [{ code: 1000, message: 'Sync refused' }],
+              result: { status: 'ready' },
+            },
+          },
+          synced(),
+        ],
+      },
+      'HTTP 200: Sync refused (1000)',
+    );
+  });
+
   it('a 200 whose result is status "error" without an error text', async () => {
     await expectNotRetried(
       { syncReplies: [syncAnswer({ status: 'error' }), synced()] },
@@ -674,6 +710,7 @@ describe('refused credentials (401, 403) stop the run', () => {
         retryable: false,
         hint: TOKEN_REFUSED,
         failure: `::error::${error}: ${TOKEN_REFUSED}: 1 of 1 MCP server failed to sync: ${SERVER_ID}`,
+        entry: { ray_id: lastSyncRay(fake) },
       });
       expect(requestLines(fake)).toEqual([READ, SYNC]);
       expect(summaryParagraphs(result.summary)[0]).toBe(
@@ -694,6 +731,7 @@ describe('refused credentials (401, 403) stop the run', () => {
       retryable: false,
       hint: TOKEN_REFUSED,
       failure: `::error::${refused}: ${TOKEN_REFUSED}: 1 of 1 MCP server failed to sync: ${SERVER_ID}`,
+      entry: { authentication_status: null },
     });
     expect(requestLines(fake)).toEqual([READ]);
     expect(attemptLines(result)).toEqual([]);
@@ -716,6 +754,7 @@ describe('refused credentials (401, 403) stop the run', () => {
       retryable: false,
       hint,
       failure: `::error::${refused}: ${hint}: 1 of 1 MCP server failed to sync: ${SERVER_ID}`,
+      entry: { authentication_status: null },
     });
     expect(requestLines(fake)).toEqual([READ]);
   });
@@ -744,6 +783,7 @@ describe('HTTP 404: the server is not in the account', () => {
       attempts: 1,
       retryable: false,
       hint: "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id",
+      entry: { ray_id: lastSyncRay(fake) },
     });
     expect(requestLines(fake)).toEqual([READ, SYNC, LIST]);
   });
@@ -767,6 +807,19 @@ describe('HTTP 404: the server is not in the account', () => {
       '::error::1 of 1 MCP server failed to sync: doc-mcp',
       `::error title=MCP server doc-mcp failed to sync::${error} → ${hint}`,
     ]);
+    expect(onlyResult(result)).toEqual(
+      resultWith({
+        server_id: 'doc-mcp',
+        status: 'error',
+        // Its Before read found nothing either.
+        authentication_status: null,
+        error,
+        tools: null,
+        prompts: null,
+        changes: null,
+        ray_id: lastSyncRay(fake),
+      }),
+    );
     expect(requestLines(fake)).toEqual([
       `GET ${SERVERS_PATH}/doc-mcp`,
       `POST ${SERVERS_PATH}/doc-mcp/sync`,
@@ -784,16 +837,16 @@ describe('limits: max-attempts and timeout-seconds', () => {
     const fake = await startOneServerFake({ syncReplies: alwaysUnavailable() });
     const result = await runInProcess(fake, { clock });
 
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error:
         'HTTP 503: Service temporarily unavailable (10503) (gave up after 3 attempts: max-attempts (3) used up)',
       attempts: 3,
       retryable: true,
       hint: RAISE_MAX_ATTEMPTS,
+      entry: { duration_ms: 138, ray_id: lastSyncRay(fake) },
     });
-    // 50 ms, then 100 ms less the jitter of random 0.5 (an eighth).
+    // 50 ms, then 100 ms less the jitter of random 0.5 (an eighth): 137.5 ms, rounded.
     expect(clock.sleeps).toEqual([50, 87.5]);
-    expect(entry.duration_ms).toBe(138);
     expect(requestLines(fake)).toEqual([READ, SYNC, SYNC, SYNC]);
     const logged = attemptLines(result);
     expect(logged.map((line) => /attempt (\d\/\d)/.exec(line)?.[1])).toEqual(['1/3', '2/3', '3/3']);
@@ -814,6 +867,7 @@ describe('limits: max-attempts and timeout-seconds', () => {
       attempts: 1,
       retryable: true,
       hint: RAISE_MAX_ATTEMPTS,
+      entry: { ray_id: lastSyncRay(fake) },
     });
     expect(clock.sleeps).toEqual([]);
     expect(fake.syncs()).toHaveLength(1);
@@ -840,6 +894,7 @@ describe('limits: max-attempts and timeout-seconds', () => {
       attempts: 1,
       retryable: true,
       hint: 'the upstream kept failing with retryable errors: raise timeout-seconds',
+      entry: { ray_id: lastSyncRay(fake) },
     });
     expect(clock.sleeps).toEqual([]);
     expect(fake.syncs()).toHaveLength(1);
@@ -1002,11 +1057,9 @@ describe('wait-for-ready: a server that answers waiting is watched', () => {
     // Read at 1 s (still waiting), then at 3 s (ready).
     expect(clock.sleeps).toEqual([1000, 2000]);
     expect(requestLines(fake)).toEqual([READ, SYNC, READ, READ]);
-    expect(onlyResult(result)).toMatchObject({
-      status: 'ready',
-      duration_ms: 3000,
-      changes: NO_CHANGES,
-    });
+    expect(onlyResult(result)).toEqual(
+      resultWith({ duration_ms: 3000, ray_id: lastSyncRay(fake) }),
+    );
     expect(serverRow(result.summary)[3]).toBe('3.0 s');
   });
 
@@ -1017,7 +1070,9 @@ describe('wait-for-ready: a server that answers waiting is watched', () => {
 
     expectSynced(result, 1, 'waiting');
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
-    expect(onlyResult(result).duration_ms).toBe(45_000);
+    expect(onlyResult(result)).toEqual(
+      resultWith({ duration_ms: 45_000, ray_id: lastSyncRay(fake) }),
+    );
     expect(serverRow(result.summary)[3]).toBe('45 s');
   });
 
@@ -1029,14 +1084,21 @@ describe('wait-for-ready: a server that answers waiting is watched', () => {
     // Reads at 1, 3, 7 and 15 s; the next, at 25 s, would be past the deadline.
     expect(clock.sleeps).toEqual([1000, 2000, 4000, 8000]);
     expect(requestLines(fake)).toEqual([READ, SYNC, READ, READ, READ, READ]);
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error:
         'still waiting after 15 s: the server had not finished connecting to its upstream when timeout-seconds (20 s) ran out',
       attempts: 1,
       retryable: true,
       hint: 'raise timeout-seconds, or set wait-for-ready: false to pass while the server is still connecting',
+      // Its last reading, still waiting, is its After.
+      entry: {
+        duration_ms: 15_000,
+        tools: TOOLS,
+        prompts: PROMPTS,
+        changes: NO_CHANGES,
+        ray_id: lastSyncRay(fake),
+      },
     });
-    expect(entry.duration_ms).toBe(15_000);
   });
 
   it('wait-for-ready: false passes a waiting server with a warning, reading it once', async () => {
@@ -1058,7 +1120,9 @@ describe('wait-for-ready: a server that answers waiting is watched', () => {
       `::warning title=MCP server ${SERVER_ID}::still connecting to its upstream MCP server when the step ended: its tools may change once it is ready`,
     ]);
     expect(serverRow(result.summary).slice(1, 3)).toEqual(['⏳ waiting', '1']);
-    expect(onlyResult(result)).toMatchObject({ status: 'waiting', error: null, tools: TOOLS });
+    expect(onlyResult(result)).toEqual(
+      resultWith({ status: 'waiting', ray_id: lastSyncRay(fake) }),
+    );
   });
 });
 
@@ -1083,10 +1147,15 @@ describe('what the sync changed', () => {
       error: '',
       'breaking-changes': `${SERVER_ID}: tool fetch_page removed`,
     });
-    expect(onlyResult(result)).toMatchObject({
-      tools: ['search_docs', 'list_pages'],
-      changes: deployChanges,
-    });
+    // Ready when read at 1 s + 2 s, so 3 s after the sync.
+    expect(onlyResult(result)).toEqual(
+      resultWith({
+        duration_ms: 3000,
+        tools: ['search_docs', 'list_pages'],
+        changes: deployChanges,
+        ray_id: lastSyncRay(fake),
+      }),
+    );
     expect(annotations(result, 'error')).toEqual([]);
     expect(annotations(result, 'warning')).toEqual([
       `::warning title=MCP server ${SERVER_ID}::breaking change: tool fetch_page removed`,
@@ -1118,9 +1187,15 @@ describe('what the sync changed', () => {
       attempts: 1,
       retryable: false,
       hint: `if ${SERVER_ID}'s clients are ready for it, rerun with on-breaking-change: warn`,
+      entry: {
+        duration_ms: 3000,
+        tools: ['search_docs', 'list_pages'],
+        prompts: PROMPTS,
+        changes: deployChanges,
+        ray_id: lastSyncRay(fake),
+      },
     });
     expect(result.outputs['breaking-changes']).toBe(`${SERVER_ID}: tool fetch_page removed`);
-    expect(onlyResult(result).changes).toEqual(deployChanges);
   });
 
   it('on-breaking-change: ignore: no warning, but the output still lists it', async () => {
@@ -1140,7 +1215,13 @@ describe('what the sync changed', () => {
     const result = await runInProcess(fake, { inputs: { 'on-breaking-change': 'fail' } });
 
     expectSynced(result, 1);
-    expect(onlyResult(result).changes).toEqual(toolChanges({ added: ['list_pages'] }));
+    expect(onlyResult(result)).toEqual(
+      resultWith({
+        tools: [...TOOLS, 'list_pages'],
+        changes: toolChanges({ added: ['list_pages'] }),
+        ray_id: lastSyncRay(fake),
+      }),
+    );
   });
 });
 
@@ -1149,14 +1230,14 @@ describe('authentication_status', () => {
     const fake = await startOneServerFake({ authenticationStatus: 'required' });
     const result = await runInProcess(fake);
 
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error: ADMIN_LOGIN_NEEDED,
       attempts: 0,
       retryable: false,
+      entry: { authentication_status: 'required' },
     });
     expect(requestLines(fake)).toEqual([READ]);
     expect(logLines(result)).toContain(`sync ${SERVER_ID}: not sent: ${ADMIN_LOGIN_NEEDED}`);
-    expect(entry).toMatchObject({ authentication_status: 'required', duration_ms: 0 });
   });
 
   it('required in the sync answer: not retried', async () => {
@@ -1172,7 +1253,12 @@ describe('authentication_status', () => {
     });
     const result = await runInProcess(fake);
 
-    expectFailed(result, { error: ADMIN_LOGIN_NEEDED, attempts: 1, retryable: false });
+    expectFailed(result, {
+      error: ADMIN_LOGIN_NEEDED,
+      attempts: 1,
+      retryable: false,
+      entry: { ray_id: RAY_ID },
+    });
     expect(requestLines(fake)).toEqual([READ, SYNC]);
   });
 
@@ -1186,13 +1272,19 @@ describe('authentication_status', () => {
     });
     const result = await runInProcess(fake);
 
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error: ADMIN_LOGIN_NEEDED,
       attempts: 1,
       retryable: false,
+      entry: {
+        authentication_status: 'required',
+        tools: TOOLS,
+        prompts: PROMPTS,
+        changes: NO_CHANGES,
+        ray_id: RAY_ID,
+      },
     });
     expect(requestLines(fake)).toEqual([READ, SYNC, READ]);
-    expect(entry.authentication_status).toBe('required');
   });
 
   it('stale: passes with a warning that the authorization has expired', async () => {
@@ -1203,7 +1295,7 @@ describe('authentication_status', () => {
     const result = await runInProcess(fake);
 
     expectSynced(result, 1);
-    expect(onlyResult(result).authentication_status).toBe('stale');
+    expect(onlyResult(result)).toEqual(resultWith({ authentication_status: 'stale' }));
     expect(annotations(result, 'warning')).toEqual([
       `::warning title=MCP server ${SERVER_ID}::the administrator's authorization has expired (authentication_status: stale): re-authenticate the server in the Cloudflare dashboard`,
     ]);
@@ -1226,14 +1318,14 @@ describe('expected-tools', () => {
       inputs: { 'expected-tools': 'search_docs, list_pages, get_page' },
     });
 
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error: 'missing expected tools: list_pages, get_page',
       attempts: 1,
       retryable: false,
       hint: 'check that the deploy shipped the tool, and that no server or portal override disables it',
+      entry: { tools: TOOLS, prompts: PROMPTS, changes: NO_CHANGES, ray_id: RAY_ID },
     });
     expect(requestLines(fake)).toEqual([READ, SYNC, READ]);
-    expect(entry.tools).toEqual(TOOLS);
   });
 
   it('a tool disabled by a server override is not offered', async () => {
@@ -1243,13 +1335,13 @@ describe('expected-tools', () => {
     });
     const result = await runInProcess(fake, { inputs: { 'expected-tools': 'fetch_page' } });
 
-    const entry = expectFailed(result, {
+    expectFailed(result, {
       error: 'missing expected tool: fetch_page',
       attempts: 1,
       retryable: false,
       hint: 'check that the deploy shipped the tool, and that no server or portal override disables it',
+      entry: { tools: ['search_docs'], prompts: PROMPTS, changes: NO_CHANGES, ray_id: RAY_ID },
     });
-    expect(entry.tools).toEqual(['search_docs']);
   });
 
   it('an aliased tool is offered under its upstream name', async () => {
@@ -1279,11 +1371,30 @@ describe('a reading that fails', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'ready', error: '', attempts: '1' });
     expect(requestLines(fake)).toEqual([READ, READ, SYNC, READ]);
-    expect(onlyResult(result)).toMatchObject({ tools: TOOLS, prompts: PROMPTS, changes: null });
+    expect(onlyResult(result)).toEqual(resultWith({ changes: null }));
     expect(annotations(result, 'warning')).toEqual([
       `::warning title=MCP server ${SERVER_ID}::changes unknown: the server could not be read before the sync (${gaveUp})`,
     ]);
     expect(serverRow(result.summary)[6]).toBe('–');
+  });
+
+  it("Before: a read that answers another server's object is no reading of this one", async () => {
+    let reads = 0;
+    const fake = await startOneServerFake({
+      syncReplies: [synced()],
+      intercept: (request) =>
+        request.kind === 'read' && ++reads === 1
+          ? { status: 200, body: envelope(serverObject({ id: 'other-mcp' })) }
+          : undefined,
+    });
+    const result = await runInProcess(fake);
+
+    expect(result.exitCode).toBe(0);
+    expect(requestLines(fake)).toEqual([READ, SYNC, READ]);
+    expect(onlyResult(result)).toEqual(resultWith({ changes: null }));
+    expect(annotations(result, 'warning')).toEqual([
+      `::warning title=MCP server ${SERVER_ID}::changes unknown: the server could not be read before the sync (the response holds no such server)`,
+    ]);
   });
 
   it('After: passes, tools and prompts are null, and a warning says why', async () => {
@@ -1296,12 +1407,7 @@ describe('a reading that fails', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'ready', error: '', attempts: '1' });
     expect(requestLines(fake)).toEqual([READ, SYNC, READ, READ]);
-    expect(onlyResult(result)).toMatchObject({
-      status: 'ready',
-      tools: null,
-      prompts: null,
-      changes: null,
-    });
+    expect(onlyResult(result)).toEqual(resultWith({ tools: null, prompts: null, changes: null }));
     expect(annotations(result, 'error')).toEqual([]);
     expect(annotations(result, 'warning')).toEqual([
       `::warning title=MCP server ${SERVER_ID}::tools and prompts unknown: the server could not be read after the sync (${gaveUp})`,
@@ -1318,19 +1424,7 @@ describe('dry-run', () => {
     expect(result.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ status: 'ready', error: '', attempts: '0' });
     expect(requestLines(fake)).toEqual([READ]);
-    expect(onlyResult(result)).toEqual({
-      server_id: SERVER_ID,
-      status: 'ready',
-      authentication_status: 'not_required',
-      error: null,
-      error_details: null,
-      attempts: 0,
-      duration_ms: 0,
-      tools: TOOLS,
-      prompts: PROMPTS,
-      changes: null,
-      ray_id: null,
-    });
+    expect(onlyResult(result)).toEqual(resultWith({ attempts: 0, changes: null, ray_id: null }));
     expect(summaryParagraphs(result.summary)[0]).toBe(
       '✅ Dry run, no sync sent: the MCP server read and ready\n✅ 1 ready',
     );
@@ -1348,8 +1442,18 @@ describe('dry-run', () => {
       error: 'missing expected tool: list_pages',
       attempts: '0',
     });
-    expect(annotations(result, 'error')[0]).toBe(
+    expect(annotations(result, 'error')).toEqual([
       `::error::1 of 1 MCP server failed the dry run: ${SERVER_ID}`,
+      `::error title=MCP server ${SERVER_ID} failed the dry run::missing expected tool: list_pages → check that the deploy shipped the tool, and that no server or portal override disables it`,
+    ]);
+    expect(onlyResult(result)).toEqual(
+      resultWith({
+        status: 'error',
+        error: 'missing expected tool: list_pages',
+        attempts: 0,
+        changes: null,
+        ray_id: null,
+      }),
     );
     expect(requestLines(fake)).toEqual([READ]);
   });
@@ -1364,6 +1468,16 @@ describe('dry-run', () => {
       error: ADMIN_LOGIN_NEEDED,
       attempts: '0',
     });
+    expect(onlyResult(result)).toEqual(
+      resultWith({
+        status: 'error',
+        authentication_status: 'required',
+        error: ADMIN_LOGIN_NEEDED,
+        attempts: 0,
+        changes: null,
+        ray_id: null,
+      }),
+    );
     expect(requestLines(fake)).toEqual([READ]);
   });
 });
@@ -1385,7 +1499,7 @@ describe('statuses that pass with a warning', () => {
     ]);
     expect(annotations(result, 'error')).toEqual([]);
     expect(serverRow(result.summary).slice(1, 3)).toEqual(['⚠️ stale', '1']);
-    expect(onlyResult(result)).toMatchObject({ status: 'stale', error: null, tools: TOOLS });
+    expect(onlyResult(result)).toEqual(resultWith({ status: 'stale' }));
   });
 });
 
@@ -1400,7 +1514,15 @@ describe('text from the API is untrusted', () => {
     const result = await runInProcess(fake);
 
     const error = `Upstream said no ::error::forged annotation ::set-output name=status::ready (cause: ${cause})`;
-    expectFailed(result, { error, attempts: 1, retryable: false });
+    expectFailed(result, {
+      error,
+      attempts: 1,
+      retryable: false,
+      entry: {
+        error_details: { is_upstream: true, retryable: false, cause },
+        ray_id: lastSyncRay(fake),
+      },
+    });
     const commands = result.stdout
       .split(/\r?\n/)
       .filter((line) => line.startsWith('::') && !line.startsWith('::add-mask::'));

@@ -42,7 +42,14 @@ export function changes(
 }
 
 export function fleet(results: ServerResult[], fields: Partial<FleetReport> = {}): FleetReport {
-  return { results, warnings: [], dryRun: false, onBreakingChange: 'warn', ...fields };
+  return {
+    results,
+    warnings: [],
+    announced: [],
+    dryRun: false,
+    onBreakingChange: 'warn',
+    ...fields,
+  };
 }
 
 /** `count` ids `s-001`, `s-002` …, all of one length. */

@@ -18,11 +18,13 @@ class Guard {
   sleepAt(time: number): void {
     this.spins = time === this.at ? this.spins + 1 : 0;
     this.at = time;
-    if (this.spins > SPIN_LIMIT) throw new Error(`sleeping in a loop at ${time} ms, time stands still`);
+    if (this.spins > SPIN_LIMIT)
+      throw new Error(`sleeping in a loop at ${time} ms, time stands still`);
   }
 
   advanceTo(time: number): void {
-    if (time > HORIZON_MS) throw new Error(`virtual time ran past ${HORIZON_MS} ms: waiting forever`);
+    if (time > HORIZON_MS)
+      throw new Error(`virtual time ran past ${HORIZON_MS} ms: waiting forever`);
   }
 }
 
@@ -78,7 +80,11 @@ export class VirtualClock implements Clock {
     this.guard.sleepAt(this.time);
     if (signal?.aborted === true) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer: Timer = { at: this.time + Math.max(0, ms), sequence: this.sequence++, fire: resolve };
+      const timer: Timer = {
+        at: this.time + Math.max(0, ms),
+        sequence: this.sequence++,
+        fire: resolve,
+      };
       this.timers.push(timer);
       signal?.addEventListener(
         'abort',

@@ -1,6 +1,11 @@
 // The header parsers that steer waiting. Malformed values are ignored (undefined), never thrown on.
 import { describe, expect, it } from '@jest/globals';
-import { parseRateLimit, retryAfterMs, type Headers } from '../../src/api/headers.js';
+import {
+  parseRateLimit,
+  parseRateLimitPolicy,
+  retryAfterMs,
+  type Headers,
+} from '../../src/api/headers.js';
 
 const NOW = Date.parse('Wed, 21 Oct 2015 07:28:00 GMT');
 
@@ -14,6 +19,10 @@ describe('retryAfterMs', () => {
     ['Retry-After as a number value', { 'retry-after': 3 }, 3000],
     ['retry-after-ms', { 'retry-after-ms': '250' }, 250],
     ['retry-after-ms with decimals', { 'retry-after-ms': '12.5' }, 12.5],
+    ['retry-after-ms with two decimals', { 'retry-after-ms': '12.25' }, 12.25],
+    ['retry-after-ms with nine decimals', { 'retry-after-ms': '0.123456789' }, 0.123456789],
+    ['retry-after-ms of twelve digits', { 'retry-after-ms': '999999999999' }, 999_999_999_999],
+    ['Retry-After of twelve digits', { 'retry-after': '999999999999' }, 999_999_999_999_000],
     ['retry-after-ms over Retry-After', { 'retry-after-ms': '250', 'retry-after': '9' }, 250],
     [
       'Retry-After when retry-after-ms is malformed',
@@ -50,6 +59,14 @@ describe('retryAfterMs', () => {
     ['a very long date-like string', `Wed, ${'x'.repeat(10_000)} GMT`],
     ['a date without GMT', 'Wed, 21 Oct 2015 07:28:30'],
     ['a bare date', '2015-10-21T07:28:30Z'],
+    ['thirteen digits', '1234567890123'],
+    ['ten decimals', '1.1234567890'],
+    ['no digit before the point', '.5'],
+    ['no digit after the point', '5.'],
+    ['a decimal comma', '1,5'],
+    ['a date after other text', 'x Wed, 21 Oct 2015 07:28:30 GMT'],
+    ['a date with an offset after GMT', 'Wed, 21 Oct 2015 07:28:30 GMT+0100'],
+    ['a date without the space after the weekday', 'Wed,21 Oct 2015 07:28:30 GMT'],
   ])('ignores a malformed Retry-After (%s)', (_case, value) => {
     expect(retryAfterMs({ 'retry-after': value }, NOW)).toBeUndefined();
     expect(retryAfterMs({ 'retry-after-ms': value }, NOW)).toBeUndefined();
@@ -61,6 +78,24 @@ describe('parseRateLimit', () => {
 
   it('reads remaining and seconds to reset', () => {
     expect(rateLimit('"default";r=50;t=30')).toEqual({ remaining: 50, resetSeconds: 30 });
+  });
+
+  it('reads parameters with a space after the semicolon (RFC 8941)', () => {
+    expect(rateLimit('"default"; r=50; t=30')).toEqual({ remaining: 50, resetSeconds: 30 });
+  });
+
+  it('reads items with spaces around the comma (RFC 8941)', () => {
+    expect(rateLimit('"default";r=5;t=30 , "day";r=900;t=8000')).toEqual({
+      remaining: 5,
+      resetSeconds: 30,
+    });
+  });
+
+  it('reads t with decimals and the longest numbers', () => {
+    expect(rateLimit('"default";r=999999999999;t=1.5')).toEqual({
+      remaining: 999_999_999_999,
+      resetSeconds: 1.5,
+    });
   });
 
   it('lets the item with the fewest remaining bind', () => {
@@ -91,6 +126,9 @@ describe('parseRateLimit', () => {
     '"default";r=;t=',
     ';;;,,,',
     '"default";r=1e3;t=1',
+    '"default";r=1234567890123;t=1',
+    '"default";r=1.5;t=1',
+    '"default";r=1;t=.5',
     'r=5;t=1',
   ])('returns undefined for %j', (value) => {
     expect(rateLimit(value)).toBeUndefined();
@@ -98,5 +136,53 @@ describe('parseRateLimit', () => {
 
   it('returns undefined without the header', () => {
     expect(parseRateLimit({})).toBeUndefined();
+  });
+});
+
+describe('parseRateLimitPolicy', () => {
+  const policy = (value: string) => parseRateLimitPolicy({ 'ratelimit-policy': value });
+
+  it('reads the quota and its window', () => {
+    expect(policy('"default";q=1200;w=300')).toEqual({ quota: 1200, windowSeconds: 300 });
+  });
+
+  it('reads parameters with spaces (RFC 8941)', () => {
+    expect(policy('"default"; q=1200; w=300 , "burst"; q=100; w=10')).toEqual({
+      quota: 1200,
+      windowSeconds: 300,
+    });
+  });
+
+  it('lets the quota with the fewest requests per second bind, not the smallest', () => {
+    expect(policy('"burst";q=100;w=10, "default";q=1200;w=300')).toEqual({
+      quota: 1200,
+      windowSeconds: 300,
+    });
+  });
+
+  it('reads the first of repeated headers', () => {
+    expect(parseRateLimitPolicy({ 'ratelimit-policy': ['"a";q=10;w=1', '"b";q=1;w=60'] })).toEqual({
+      quota: 10,
+      windowSeconds: 1,
+    });
+  });
+
+  it('skips items with missing, malformed or zero parameters', () => {
+    expect(
+      policy(
+        '"a";q=1, "b";w=2, "c";q=x;w=1, "d";q=5;w=1.5, "e";q=0;w=10, "f";q=10;w=0, "g";q=7;w=4',
+      ),
+    ).toEqual({ quota: 7, windowSeconds: 4 });
+  });
+
+  it.each(['', 'garbage', '"default"', '"default";q=0;w=10', '"default";q=10;w=0', 'q=5;w=1'])(
+    'returns undefined for %j',
+    (value) => {
+      expect(policy(value)).toBeUndefined();
+    },
+  );
+
+  it('returns undefined without the header', () => {
+    expect(parseRateLimitPolicy({})).toBeUndefined();
   });
 });

@@ -425,7 +425,12 @@ describe('RateLimitGate against a fixed-window server (15 per 2000 ms)', () => {
       12_160,
     ],
     ['4 concurrent workers, no latency', { workers: 4, latency: fixed(0) }, [15, 15, 10], 4_025],
-    ['4 concurrent workers, 50 ms latency', { workers: 4, latency: fixed(50) }, [15, 15, 10], 4_600],
+    [
+      '4 concurrent workers, 50 ms latency',
+      { workers: 4, latency: fixed(50) },
+      [15, 15, 10],
+      4_600,
+    ],
     [
       '8 concurrent workers, 300 ms latency',
       { workers: 8, latency: fixed(300) },

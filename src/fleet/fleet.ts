@@ -15,10 +15,15 @@ import { rateLimitWarning, requestsNeeded } from './rate-plan.js';
 import { selectServers } from './selection.js';
 import { readAfter, type AfterReadings } from './watch.js';
 
+export interface FleetContext extends RetryContext {
+  /** Annotates a warning at once: what the user must know even if the run is cut short. */
+  warn: (message: string) => void;
+}
+
 export async function syncFleet(
   settings: Settings,
   api: CloudflareApi,
-  context: RetryContext,
+  context: FleetContext,
 ): Promise<FleetReport> {
   const { ids, source, before } = await selectServers(settings, api, context);
   const warnings = [...before.warnings];
@@ -27,7 +32,8 @@ export async function syncFleet(
     Math.max(0, context.deadlineMs - context.clock.now()),
     api.rateLimitPolicy,
   );
-  if (plan !== undefined) warnings.push(plan);
+  const announced = plan === undefined ? [] : [plan];
+  for (const warning of announced) context.warn(warning);
 
   const answers = new Map<string, SyncAnswer>();
   const answeredAt = new Map<string, number>();
@@ -75,6 +81,7 @@ export async function syncFleet(
   const report: FleetReport = {
     results,
     warnings,
+    announced,
     dryRun: settings.dryRun,
     onBreakingChange: settings.onBreakingChange,
   };

@@ -109,7 +109,8 @@ export function planAnnotations(
     ),
     warnings: fold(
       [...cut, ...run, ...perServer],
-      VISIBLE_ANNOTATIONS,
+      // Warnings annotated when they arose count against the same visible ten.
+      VISIBLE_ANNOTATIONS - report.announced.length,
       (left) => `… and ${plural(left, 'more warning')}: see the job summary`,
     ),
   };

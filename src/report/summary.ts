@@ -191,7 +191,7 @@ function nextStep(results: readonly ServerResult[]): string[] {
 function verdict(report: FleetReport): string[] {
   const { stopped, results } = report;
   const counts = [statusCounts(results), changeCounts(report)].filter((part) => part !== '');
-  const warnings = [...new Set(report.warnings)];
+  const warnings = [...new Set([...report.announced, ...report.warnings])];
   const listed = warnings.slice(0, RUN_WARNINGS_SHOWN).map((warning) => summaryText(warning));
   if (warnings.length > RUN_WARNINGS_SHOWN) {
     listed.push(`… and ${plural(warnings.length - RUN_WARNINGS_SHOWN, 'more warning')}`);

@@ -145,6 +145,9 @@ function syncFailure(facts: ServerFacts, sync: SyncAnswer, rules: VerdictRules):
       similar.length > 0
         ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
         : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
+  } else if (sync.gaveUp === 'timeout-seconds' && sync.attempts === 0) {
+    failure.hint =
+      'timeout-seconds ran out before this server was reached: raise timeout-seconds, or sync the fleet in parts';
   } else if (sync.gaveUp === 'timeout-seconds') {
     failure.hint = 'the upstream kept failing with retryable errors: raise timeout-seconds';
   } else if (sync.gaveUp === 'max-attempts') {
