@@ -34053,7 +34053,10 @@ function verdict(report) {
         ...(stopped === undefined
             ? []
             : [
-                `<p>⛔ <strong>${stopped.kind === 'cancelled' ? 'The run was cancelled' : 'The run stopped'}:</strong> ${summaryText(stopped.message)}</p>`,
+                // A cancel's own message says so (`the run was cancelled (SIGINT)`); a stop says why.
+                stopped.kind === 'cancelled'
+                    ? `<p>⛔ <strong>${summaryText(capitalized(stopped.message))}</strong></p>`
+                    : `<p>⛔ <strong>The run stopped:</strong> ${summaryText(stopped.message)}</p>`,
             ]),
         `<p><strong>${headline(report)}</strong>${counts.length === 0 ? '' : `<br>${counts.join(' — ')}`}</p>`,
         ...summary_nextStep(results),
@@ -34085,6 +34088,9 @@ function summaryHtml(report) {
 /** The job summary of a run that could not start. */
 function fatalSummaryHtml(message) {
     return `<h2>${TITLE}</h2>\n<p><strong>${ICON.error} ${summaryText(message)}</strong></p>\n`;
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 ;// CONCATENATED MODULE: ./src/report/report.ts

@@ -1,24 +1,29 @@
-// A hostile or broken API, table-driven, against the bundled action. Every case checks four
-// things: the exit status; the outputs (status, error, retryable, attempts); the number of
-// requests the fake received, all inside the account's MCP servers path; and that no credential
-// and no workflow command escaped (escape-checks.ts).
-import { MAX_LIST_PAGES } from '../../src/readings/server-list.js';
+// A hostile or broken API, table-driven. Every case runs run() in-process (so that coverage and
+// mutation testing see it) and checks: the exit status; the outputs in full; the kind of every
+// request the fake received, in order, all inside the account's MCP servers path; the server's
+// result in full; and that no credential and no workflow command escaped (escape-checks.ts). The
+// cases marked so run against the bundled action too, where a real process shows what in-process
+// cannot (stderr, start-up, the exit code itself).
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   apiError,
   upstreamFailure,
   type FakeApiOptions,
+  type FakeCloudflareApi,
   type FakeServer,
   type RecordedRequest,
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
-import type { ActionRun } from '../../scripts/run-action.js';
+import { MAX_LIST_PAGES } from '../../src/readings/server-list.js';
+import { lastSyncRay, runFleet, steppingClock } from '../support/fleet-checks.js';
 import {
   API_KEY,
   EMAIL,
+  NO_CHANGES,
   SERVERS_PATH,
   TOKEN,
+  annotationMessage,
   annotations,
   envelope,
   listPage,
@@ -29,8 +34,9 @@ import {
   runAgainst,
   startFake,
   synced,
+  type Result,
 } from '../support/harness.js';
-import { expectContained } from './escape-checks.js';
+import { expectContained, type ContainedRun } from './escape-checks.js';
 
 /** The server every case syncs unless it says otherwise. */
 const SERVER: FakeServer = { id: 'srv', tools: ['search'], prompts: [] };
@@ -42,6 +48,13 @@ const CASE_INPUTS = {
   'request-timeout-seconds': '2',
   'timeout-seconds': '20',
 };
+
+type Kind = RecordedRequest['kind'];
+
+/** The requests of a sync of `srv`: its Before read, `syncs` syncs, and its After read if synced. */
+const ONE_SYNC_FAILED: readonly Kind[] = ['read', 'sync'];
+const TWO_SYNCS_FAILED: readonly Kind[] = ['read', 'sync', 'sync'];
+const SYNCED: readonly Kind[] = ['read', 'sync', 'read'];
 
 interface Context {
   /** API root of a second fake on another origin: a redirect target that must stay unused. */
@@ -55,8 +68,10 @@ interface Expected {
   error: string | RegExp;
   retryable: '' | 'true' | 'false';
   attempts: number;
-  /** Requests the fake received. */
-  requests: number;
+  /** The kind of each request the fake received, in order. */
+  requests: readonly Kind[];
+  /** The `error_details` of srv's failure, when it carried any. */
+  details?: Record<string, unknown>;
 }
 
 interface FaultCase {
@@ -69,8 +84,10 @@ interface FaultCase {
   fake?: Omit<FakeApiOptions, 'servers' | 'intercept'>;
   inputs?: Record<string, string>;
   expected: Expected;
+  /** Fields of srv's result that differ from what `expected` implies. */
+  result?: Partial<Result>;
   /** Anything else this case must show. */
-  also?: (run: ActionRun, requests: readonly RecordedRequest[]) => void;
+  also?: (run: ContainedRun, requests: readonly RecordedRequest[]) => void;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +122,7 @@ const HOSTILE_TEXTS: { name: string; text: string; shown: string }[] = [
     text: 'abc\u202eexe.txt \u2066iso\u2069',
     shown: 'abc exe.txt iso',
   },
-  { name: '10 KB of text', text: 'A'.repeat(10 * 1024), shown: 'A'.repeat(400) },
+  { name: '10 KB of text', text: 'A'.repeat(10 * 1024), shown: `${'A'.repeat(499)}…` },
   {
     name: 'HTML',
     text: '<img src=x onerror=alert(1)><script>alert(1)</script>',
@@ -132,10 +149,11 @@ const hostileTextCases: FaultCase[] = HOSTILE_TEXTS.flatMap(({ name, text, shown
     expected: {
       exitCode: 1,
       status: 'error',
-      error: containing(shown),
+      error: shown,
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
+      details: { is_upstream: true, retryable: false },
     },
   },
   {
@@ -144,10 +162,12 @@ const hostileTextCases: FaultCase[] = HOSTILE_TEXTS.flatMap(({ name, text, shown
     expected: {
       exitCode: 1,
       status: 'error',
-      error: containing(`HTTP 400: ${shown}`),
+      // The 10 KB text is cut before the status and code are put around it.
+      error:
+        name === '10 KB of text' ? `HTTP 400: ${'A'.repeat(489)}…` : `HTTP 400: ${shown} (1001)`,
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   },
 ]);
@@ -186,7 +206,32 @@ const notAnEnvelopeCases: FaultCase[] = NOT_AN_ENVELOPE.map(({ name, body }) => 
       'HTTP 200: body is not a Cloudflare API response (application/json) (gave up after 2 attempts: max-attempts (2) used up)',
     retryable: 'true',
     attempts: 2,
-    requests: 2,
+    requests: TWO_SYNCS_FAILED,
+  },
+}));
+
+/** A sync answer whose `result` says nothing of the sync: retried, then failed (issue 8). */
+const NOT_A_SYNC_RESULT: { name: string; result: unknown; shape: string }[] = [
+  { name: 'an empty object', result: {}, shape: 'the result is an empty object' },
+  { name: 'a list', result: [1, 2, 3], shape: 'the result is a list' },
+  { name: 'a string', result: 'ready', shape: 'the result is a string' },
+  {
+    name: 'an object of the wrong types',
+    result: { status: { $ne: 1 }, error: ['x'], error_details: 's' },
+    shape: 'the result is an object without them',
+  },
+];
+
+const notASyncResultCases: FaultCase[] = NOT_A_SYNC_RESULT.map(({ name, result, shape }) => ({
+  name: `success true with ${name} as result`,
+  sync: [raw(JSON.stringify(envelope(result))), raw(JSON.stringify(envelope(result)))],
+  expected: {
+    exitCode: 1,
+    status: 'error',
+    error: `HTTP 200: the sync answer has no status or error (${shape}) (gave up after 2 attempts: max-attempts (2) used up)`,
+    retryable: 'true',
+    attempts: 2,
+    requests: TWO_SYNCS_FAILED,
   },
 }));
 
@@ -216,11 +261,12 @@ const envelopeShapeCases: FaultCase[] = [
       error: 'typed wrong',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
-    also: (run) => expect(run.outputs['error-details']).toBe(''),
   },
   {
+    // The details carry the cause folded onto one line, as every text from the network, so a
+    // later step that prints it cannot start a workflow command.
     name: 'a cause with newlines and commands',
     sync: [
       upstreamFailure('bad upstream', {
@@ -234,14 +280,13 @@ const envelopeShapeCases: FaultCase[] = [
       error: 'bad upstream (cause: line1 ::error::pwned ::set-output name=status::ready)',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
-    },
-    also: (run) =>
-      // The details carry the cause folded onto one line, as every text from the network, so a
-      // later step that prints it cannot start a workflow command.
-      expect(JSON.parse(run.outputs['error-details'] ?? '')).toMatchObject({
+      requests: ONE_SYNC_FAILED,
+      details: {
         cause: 'line1 ::error::pwned ::set-output name=status::ready',
-      }),
+        is_upstream: true,
+        retryable: false,
+      },
+    },
   },
   {
     name: 'success false without a message on HTTP 200',
@@ -252,7 +297,7 @@ const envelopeShapeCases: FaultCase[] = [
       error: 'HTTP 200: the API reported failure without a message',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   },
   {
@@ -267,14 +312,20 @@ const envelopeShapeCases: FaultCase[] = [
       error: 'HTTP 200: the API reported failure without a message',
       retryable: 'false',
       attempts: 2,
-      requests: 2,
+      requests: TWO_SYNCS_FAILED,
     },
   },
   {
-    // Pins today's leniency: a success envelope with an unusable result counts as ready.
-    name: 'success true with a garbage result',
-    sync: [raw('{"success":true,"result":{"status":{"$ne":1},"error":["x"],"error_details":"s"}}')],
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
+    name: 'a malformed sync answer, then a whole one: retried, then synced',
+    sync: [raw(JSON.stringify(envelope({})))],
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 2,
+      requests: ['read', 'sync', 'sync', 'read'],
+    },
   },
 ];
 
@@ -298,7 +349,7 @@ const bodyCapCases: FaultCase[] = [
         'HTTP 200: body larger than 4 MiB, not read (gave up after 2 attempts: max-attempts (2) used up)',
       retryable: 'true',
       attempts: 2,
-      requests: 2,
+      requests: TWO_SYNCS_FAILED,
     },
   },
   {
@@ -314,10 +365,11 @@ const bodyCapCases: FaultCase[] = [
     expected: {
       exitCode: 1,
       status: 'error',
-      error: /^HTTP 200: body is not a Cloudflare API response .*\(gave up after 2 attempts/,
+      error:
+        'HTTP 200: body is not a Cloudflare API response (application/json) (gave up after 2 attempts: max-attempts (2) used up)',
       retryable: 'true',
       attempts: 2,
-      requests: 2,
+      requests: TWO_SYNCS_FAILED,
     },
   },
 ];
@@ -325,7 +377,8 @@ const bodyCapCases: FaultCase[] = [
 // ---------------------------------------------------------------------------------------------
 // Hostile server ids and endless paging of the list endpoint
 
-const HOSTILE_IDS = ['../../../zones', 'a/b', '%2e%2e', '::stop-commands::x', 'ok-1'];
+/** Ids the list endpoint could hand out that no real server has: dropped, never sent. */
+const HOSTILE_IDS = ['../../../zones', 'a/b', '%2e%2e', '::stop-commands::x'];
 const INVALID_ENTRIES: unknown[] = [
   { id: 'x\ny' },
   { id: 'tab\there' },
@@ -339,28 +392,14 @@ const INVALID_ENTRIES: unknown[] = [
   { id: '' },
   { id: '.' },
   { id: '..' },
+  { id: 'Upper-Case' },
 ];
 const hostileListPage = listPage([
   ...HOSTILE_IDS.map((id) => ({ id, tools: [] })),
+  { id: 'ok-1', tools: [] },
   ...INVALID_ENTRIES,
-  { id: 'ok-1', tools: ['duplicate'] },
+  { id: 'ok-1', tools: [{ name: 'duplicate' }] },
 ]);
-
-/** A list endpoint whose every page is new and full, and whose result_info promises more. */
-function endlessPages(perPage: number): (request: RecordedRequest) => ScriptedReply | undefined {
-  return (request) => {
-    if (request.kind !== 'list') return undefined;
-    const page = pageOf(request);
-    const items = Array.from({ length: perPage }, (_, i) => ({ id: `p${page}-${i}` }));
-    return listPage(items, {
-      page,
-      per_page: perPage,
-      count: perPage,
-      total_count: 1e9,
-      total_pages: 1e7,
-    });
-  };
-}
 
 /** A list of `first` on page 1, then an empty page. */
 const firstPageOnly =
@@ -371,72 +410,100 @@ const firstPageOnly =
 /** Syncs of servers the fake does not hold: answered ready. */
 const readyForAnyone = replyTo('sync', synced());
 
+/** A list page of 100 servers whose ids are new on every page: a list that never ends. */
+const endlessPage = (request: RecordedRequest): ScriptedReply =>
+  listPage(Array.from({ length: 100 }, (_, i) => ({ id: `p${pageOf(request)}-${i}` })));
+
+/** The same 100 servers on every page. */
+const REPEATED = Array.from({ length: 100 }, (_, i) => ({ id: `r-${i}` }));
+
+/** Answers list requests with `reply` until the first sync; after it, the fake's own list. */
+function listUntilFirstSync(
+  reply: (request: RecordedRequest) => ScriptedReply,
+): (request: RecordedRequest) => ScriptedReply | undefined {
+  let synced = false;
+  return (request) => {
+    if (request.kind === 'sync') synced = true;
+    return request.kind === 'list' && !synced ? reply(request) : undefined;
+  };
+}
+
+const CUT_LIST = `the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${MAX_LIST_PAGES * 100} servers read), so some servers would be left out`;
+
 const listCases: FaultCase[] = [
   {
-    name: 'a list of hostile and invalid ids: valid ones synced once, each in one segment',
-    servers: HOSTILE_IDS.map((id) => ({ id })),
+    name: 'a list of hostile and invalid ids: only the valid one is synced, the rest warned about',
+    servers: [...HOSTILE_IDS, 'ok-1'].map((id) => ({ id })),
     intercept: firstPageOnly(hostileListPage),
     inputs: { 'server-id': '*' },
-    // pages 1 and 2 (empty), five syncs, then page 1 again for the tools
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 5, requests: 8 },
-    also: (run, requests) => {
-      const syncs = requests.filter((request) => request.kind === 'sync');
-      expect(syncs.map((request) => request.url).sort()).toEqual(
-        HOSTILE_IDS.map((id) => `${SERVERS_PATH}/${encodeURIComponent(id)}/sync`).sort(),
-      );
-      expect(syncs.map((request) => request.serverId).sort()).toEqual([...HOSTILE_IDS].sort());
-      expect(annotations(run, 'warning')).toContain(
-        `::warning::ignored ${INVALID_ENTRIES.length} entries of the server list without a valid id`,
-      );
-    },
-  },
-  {
-    name: 'a list that pages forever with fresh full pages (server-id: *)',
-    intercept: (request) => endlessPages(1)(request) ?? readyForAnyone(request),
-    inputs: { 'server-id': '*', concurrency: '16' },
-    // The page cap to find the servers, a sync each, the page cap again to read their tools
+    // The list's page 1 is short, so the last; ok-1 alone is read after its sync.
     expected: {
       exitCode: 0,
       status: 'ready',
       error: '',
       retryable: '',
-      attempts: MAX_LIST_PAGES,
-      requests: 3 * MAX_LIST_PAGES,
+      attempts: 1,
+      requests: ['list', 'sync', 'read'],
     },
-    also: (run) =>
-      expect(annotations(run, 'warning')).toContain(
-        `::warning::stopped listing MCP servers after ${MAX_LIST_PAGES} pages`,
-      ),
+    also: (run, requests) => {
+      expect(requests.filter((r) => r.kind === 'sync').map((r) => r.url)).toEqual([
+        `${SERVERS_PATH}/ok-1/sync`,
+      ]);
+      expect(annotations(run, 'warning').map(annotationMessage)).toEqual([
+        `ignored ${HOSTILE_IDS.length + INVALID_ENTRIES.length} entries of the server list without a valid id`,
+      ]);
+      expect(resultsOf(run).map((result) => result.server_id)).toEqual(['ok-1']);
+    },
   },
   {
-    name: 'a list that pages forever with 100 fresh servers a page, none of them synced',
+    name: `a list that has not ended after ${MAX_LIST_PAGES} pages of new servers, none of them synced`,
     servers: [{ id: 'a' }, { id: 'b' }],
-    intercept: endlessPages(100),
+    intercept: listUntilFirstSync(endlessPage),
     inputs: { 'server-id': 'a,b' },
+    // Before: the bound; the syncs; After (the fake's own list from then on): one page.
     expected: {
       exitCode: 0,
       status: 'ready',
       error: '',
       retryable: '',
       attempts: 2,
-      requests: 2 + MAX_LIST_PAGES,
+      requests: [
+        ...Array.from({ length: MAX_LIST_PAGES }, () => 'list' as const),
+        'sync',
+        'sync',
+        'list',
+      ],
     },
-    also: (run) =>
-      expect(annotations(run, 'warning')).toEqual([
-        `::warning::stopped listing MCP servers after ${MAX_LIST_PAGES} pages`,
-        '::warning::tools and prompts unknown for 2 server(s) missing from the server list',
-      ]),
+    also: (run) => {
+      expect(annotations(run, 'warning').map(annotationMessage)).toEqual(
+        ['a', 'b'].map(
+          () => `changes unknown: the server could not be read before the sync (${CUT_LIST})`,
+        ),
+      );
+      expect(resultsOf(run).map(({ server_id, changes }) => [server_id, changes])).toEqual([
+        ['a', null],
+        ['b', null],
+      ]);
+    },
   },
   {
-    name: 'a list that repeats the same page forever',
-    servers: [{ id: 'a' }, { id: 'b' }],
-    intercept: replyTo(
-      'list',
-      listPage([{ id: 'a' }, { id: 'b' }], { per_page: 2, total_count: 1e6, total_pages: 5e5 }),
-    ),
-    inputs: { 'server-id': '*' },
-    // page 1, page 2 (nothing new: stop), two syncs, page 1 for the tools
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 2, requests: 5 },
+    name: 'a list that repeats the same full page forever (server-id: *)',
+    intercept: (request) =>
+      request.kind === 'list' ? listPage(REPEATED) : readyForAnyone(request),
+    inputs: { 'server-id': '*', concurrency: '16' },
+    // page 1, page 2 (nothing new: the end), the syncs, page 1 again for After
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 100,
+      requests: ['list', 'list', ...REPEATED.map(() => 'sync' as const), 'list'],
+    },
+    also: (run, requests) => {
+      expect(requests.filter((r) => r.kind === 'list').map(pageOf)).toEqual([1, 2, 1]);
+      expect(resultsOf(run).map((result) => result.server_id)).toEqual(REPEATED.map((s) => s.id));
+    },
   },
   {
     name: 'a list whose result is not a list',
@@ -448,13 +515,15 @@ const listCases: FaultCase[] = [
       error: 'could not list MCP servers (page 1): the result is not a list',
       retryable: '',
       attempts: 0,
-      requests: 1,
+      requests: ['list'],
     },
+    also: (run) => expect(run.outputs.results).toBe('[]'),
   },
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Hostile tool and prompt names: they reach the results output as inert data, nothing else
+// Hostile server objects: names, tools and ids that reach the results output as inert data, or
+// not at all
 
 const HOSTILE_NAMES = [
   '<img src=x onerror=alert(1)>',
@@ -478,27 +547,89 @@ const SHOWN_NAMES = [
   'gnp.exe',
   'javascript:alert(1)',
 ];
-const expectNamesAsData = (run: ActionRun): void => {
+const expectNamesAsData = (run: ContainedRun): void => {
   for (const result of resultsOf(run)) {
     expect(result.tools).toEqual(['search', ...SHOWN_NAMES]);
     expect(result.prompts).toEqual(SHOWN_NAMES);
   }
 };
 
-const capabilityCases: FaultCase[] = [
+/** A read of srv whose server object is `object`. */
+const readAs = (object: unknown) => replyTo('read', { status: 200, body: envelope(object) });
+
+const serverObjectCases: FaultCase[] = [
   {
     name: 'hostile tool and prompt names read for one server',
     servers: [hostileNamesServer('srv')],
     inputs: { 'expected-tools': 'search' },
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 1,
+      requests: SYNCED,
+    },
     also: expectNamesAsData,
   },
   {
     name: 'hostile tool and prompt names listed for several servers',
     servers: [hostileNamesServer('one'), hostileNamesServer('two')],
     inputs: { 'server-id': 'one,two', 'expected-tools': 'search' },
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 2, requests: 3 },
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 2,
+      requests: ['list', 'sync', 'sync', 'list'],
+    },
     also: expectNamesAsData,
+  },
+  {
+    name: 'a read that answers with another server: no reading, a warning, not a failure',
+    intercept: readAs({ id: 'other', tools: [{ name: 'planted' }] }),
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 1,
+      requests: SYNCED,
+    },
+    result: { authentication_status: null, tools: null, prompts: null, changes: null },
+    also: (run) =>
+      expect(annotations(run, 'warning').map(annotationMessage)).toEqual([
+        'changes unknown: the server could not be read before the sync (the response holds no such server)',
+      ]),
+  },
+  {
+    name: 'a read whose tools, prompts and statuses are of the wrong shapes',
+    intercept: readAs({
+      id: 'srv',
+      status: { ready: true },
+      authentication_status: 42,
+      tools: [
+        'bare',
+        7,
+        null,
+        { name: 5 },
+        { description: 'no name' },
+        { name: '' },
+        { name: 'kept' },
+      ],
+      prompts: 'not a list',
+      updated_tools: [{ name: 'kept', enabled: 'no' }, null, 'x'],
+    }),
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 1,
+      requests: SYNCED,
+    },
+    result: { authentication_status: null, tools: ['kept'] },
   },
 ];
 
@@ -522,29 +653,31 @@ const MALFORMED_WAIT_HEADERS: Record<string, string>[] = [
 
 const headerCases: FaultCase[] = [
   ...MALFORMED_WAIT_HEADERS.flatMap((headers) =>
-    [503, 429].map((status) => ({
+    [503, 429].map((status): FaultCase => ({
       name: `HTTP ${status} with ${JSON.stringify(headers)}: ignored, backoff instead`,
       sync: [busy(headers, status), busy(headers, status)],
       expected: {
-        exitCode: 1 as const,
-        status: 'error' as const,
+        exitCode: 1,
+        status: 'error',
         error: `HTTP ${status}: busy (1000) (gave up after 2 attempts: max-attempts (2) used up)`,
-        retryable: 'true' as const,
+        retryable: 'true',
         attempts: 2,
-        requests: 2,
+        requests: TWO_SYNCS_FAILED,
       },
+      // The one wait: base-delay-seconds (10 ms), as backoff.
+      result: { duration_ms: 10 },
     })),
   ),
-  ...[503, 429].map((status) => ({
+  ...[503, 429].map((status): FaultCase => ({
     name: `HTTP ${status} with Retry-After: 99999999999: no wait past the deadline`,
     sync: [busy({ 'retry-after': '99999999999' }, status)],
     expected: {
-      exitCode: 1 as const,
-      status: 'error' as const,
+      exitCode: 1,
+      status: 'error',
       error: `HTTP ${status}: busy (1000) (gave up after 1 attempt: timeout-seconds (20 s) would pass during the next wait)`,
-      retryable: 'true' as const,
+      retryable: 'true',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   })),
 ];
@@ -559,24 +692,24 @@ const statusCases: FaultCase[] = [
       error: 'HTTP 599: busy (1000) (gave up after 2 attempts: max-attempts (2) used up)',
       retryable: 'true',
       attempts: 2,
-      requests: 2,
+      requests: TWO_SYNCS_FAILED,
     },
   },
-  ...[600, 700, 999].map((status) => ({
+  ...[600, 700, 999].map((status): FaultCase => ({
     name: `HTTP ${status}`,
     sync: [busy({}, status)],
     expected: {
-      exitCode: 1 as const,
-      status: 'error' as const,
+      exitCode: 1,
+      status: 'error',
       error: `HTTP ${status}: busy (1000)`,
-      retryable: 'false' as const,
+      retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   })),
-  ...[301, 302, 303, 307, 308].map((status) => ({
+  ...[301, 302, 303, 307, 308].map((status): FaultCase => ({
     name: `HTTP ${status} to another origin`,
-    intercept: (request: RecordedRequest, { elsewhere }: Context): ScriptedReply | undefined =>
+    intercept: (request, { elsewhere }) =>
       request.kind === 'sync'
         ? {
             status,
@@ -585,26 +718,29 @@ const statusCases: FaultCase[] = [
           }
         : undefined,
     expected: {
-      exitCode: 1 as const,
-      status: 'error' as const,
+      exitCode: 1,
+      status: 'error',
       error: `HTTP ${status}: redirect not followed`,
-      retryable: 'false' as const,
+      retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   })),
-  ...(['reset', 'truncate', 'hang'] as const).map((fault) => ({
+  ...(['reset', 'truncate', 'hang'] as const).map((fault): FaultCase => ({
     name: `a connection fault: ${fault}`,
     sync: [{ fault }, { fault }],
     inputs: { 'request-timeout-seconds': '0.3' },
     expected: {
-      exitCode: 1 as const,
-      status: 'error' as const,
-      error: /\(gave up after 2 attempts: max-attempts \(2\) used up\)$/,
-      retryable: 'true' as const,
+      exitCode: 1,
+      status: 'error',
+      error:
+        /^(network error: .*|no response within 0\.3 s) \(gave up after 2 attempts: max-attempts \(2\) used up\)$/,
+      retryable: 'true',
       attempts: 2,
-      requests: 2,
+      requests: TWO_SYNCS_FAILED,
     },
+    // No response came whole: no cf-ray to report.
+    result: { ray_id: null },
   })),
   {
     name: 'a hostile cf-ray header',
@@ -615,8 +751,9 @@ const statusCases: FaultCase[] = [
       error: 'HTTP 400: busy (1000)',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
+    result: { ray_id: '::set-output name=status::ready ## [stop-commands]pwn' },
   },
   {
     name: 'a hostile content-type on a body that is not an envelope',
@@ -633,7 +770,7 @@ const statusCases: FaultCase[] = [
       error: 'HTTP 400: no Cloudflare API response in the body',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   },
 ];
@@ -650,7 +787,14 @@ const credentialCases: FaultCase[] = [
   {
     name: 'legacy auth, synced',
     ...legacyAuth,
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 1,
+      requests: SYNCED,
+    },
     also: (run, requests) => {
       expect(logLines(run)).toContain(`::add-mask::${API_KEY}`);
       expect(requests.every((r) => r.headers['x-auth-key'] === API_KEY)).toBe(true);
@@ -658,16 +802,17 @@ const credentialCases: FaultCase[] = [
     },
   },
   {
+    // A 403 stops the run: no After reading.
     name: 'legacy auth, the API echoes the key in its error',
     ...legacyAuth,
     sync: [apiError(403, 10000, `Authentication error: key ${API_KEY} for ${EMAIL} refused`)],
     expected: {
       exitCode: 1,
       status: 'error',
-      error: /^HTTP 403: Authentication error: key .* refused \(10000\)$/,
+      error: `HTTP 403: Authentication error: key *** for ${EMAIL} refused (10000)`,
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   },
   {
@@ -676,10 +821,10 @@ const credentialCases: FaultCase[] = [
     expected: {
       exitCode: 1,
       status: 'error',
-      error: /^HTTP 403: Authentication error: token .* is not valid \(10000\)$/,
+      error: 'HTTP 403: Authentication error: token *** is not valid (10000)',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
     },
   },
   {
@@ -688,16 +833,24 @@ const credentialCases: FaultCase[] = [
     expected: {
       exitCode: 1,
       status: 'error',
-      error: /^upstream got Authorization: Bearer /,
+      error: 'upstream got Authorization: Bearer ***',
       retryable: 'false',
       attempts: 1,
-      requests: 1,
+      requests: ONE_SYNC_FAILED,
+      details: { is_upstream: true, retryable: false },
     },
   },
   {
     name: 'the token with a pasted "Bearer " prefix, synced',
     inputs: { 'api-token': `Bearer ${TOKEN}` },
-    expected: { exitCode: 0, status: 'ready', error: '', retryable: '', attempts: 1, requests: 2 },
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 1,
+      requests: SYNCED,
+    },
   },
   {
     name: 'an input error (account-id) with a token given',
@@ -708,7 +861,7 @@ const credentialCases: FaultCase[] = [
       error: 'account-id: expected 32 hexadecimal characters, got 14 characters',
       retryable: '',
       attempts: 0,
-      requests: 0,
+      requests: [],
     },
   },
   {
@@ -720,7 +873,7 @@ const credentialCases: FaultCase[] = [
       error: /^api-base-url: expected an https:\/\/ URL/,
       retryable: '',
       attempts: 0,
-      requests: 0,
+      requests: [],
     },
   },
   {
@@ -733,58 +886,144 @@ const credentialCases: FaultCase[] = [
       error: /^max-attempts: expected a whole number from 1 to 100/,
       retryable: '',
       attempts: 0,
-      requests: 0,
+      requests: [],
     },
   },
 ];
 
 // ---------------------------------------------------------------------------------------------
 
-function containing(text: string): RegExp {
-  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+const CASES: FaultCase[] = [
+  ...hostileTextCases,
+  ...notAnEnvelopeCases,
+  ...notASyncResultCases,
+  ...envelopeShapeCases,
+  ...bodyCapCases,
+  ...listCases,
+  ...serverObjectCases,
+  ...headerCases,
+  ...statusCases,
+  ...credentialCases,
+];
+
+/**
+ * Cases also run against the bundled action: one of each family where a real process could differ
+ * (a crash's stack trace on stderr, start-up, masking before the first log line).
+ */
+const ALSO_BUNDLED = new Set([
+  'upstream error with a set-output command on its own line',
+  "API error message with the runner's legacy ##[ command syntax",
+  'HTTP 200 with arrays nested 100,000 deep as body',
+  'a 6 MiB body (declared in content-length)',
+  'a connection fault: hang',
+  'legacy auth, the API echoes the key in its error',
+  'the upstream echoes the bearer header in result.error',
+  'an input error: the token pasted into api-base-url as well',
+]);
+
+/**
+ * Cases only the bundled action runs: in-process, the run may not print `::add-mask::` for the
+ * credential as given (`Bearer <token>`), which a runner swallows.
+ */
+const ONLY_BUNDLED = new Set(['the token with a pasted "Bearer " prefix, synced']);
+
+/** srv's whole result as `expected` implies it, with the case's own fields on top. */
+function srvResult(fault: FaultCase, fake: FakeCloudflareApi, durationMs: unknown): Result {
+  const { expected } = fault;
+  const failed = expected.status === 'error';
+  return {
+    server_id: SERVER.id,
+    status: expected.status,
+    authentication_status: 'not_required',
+    error:
+      expected.error === ''
+        ? null
+        : typeof expected.error === 'string'
+          ? expected.error
+          : (expect.stringMatching(expected.error) as string),
+    error_details: expected.details ?? null,
+    attempts: expected.attempts,
+    duration_ms: durationMs as number,
+    tools: failed ? null : ['search'],
+    prompts: failed ? null : [],
+    changes: failed ? null : NO_CHANGES,
+    ray_id: lastSyncRay(fake, SERVER.id),
+    ...fault.result,
+  };
 }
 
-describe('fault matrix', () => {
-  it.each<FaultCase>([
-    ...hostileTextCases,
-    ...notAnEnvelopeCases,
-    ...envelopeShapeCases,
-    ...bodyCapCases,
-    ...listCases,
-    ...capabilityCases,
-    ...headerCases,
-    ...statusCases,
-    ...credentialCases,
-  ])('$name', async (fault) => {
-    // The redirect target lives on another port, that is another origin.
-    const elsewhere = await startFake({ servers: [SERVER] });
-    const context: Context = { elsewhere: elsewhere.baseUrl };
-    const server: FakeServer = { ...SERVER, syncReplies: [...(fault.sync ?? [])] };
-    const fake = await startFake({
-      token: TOKEN,
-      ...fault.fake,
-      servers: fault.servers ?? [server],
-      ...(fault.intercept === undefined
-        ? {}
-        : { intercept: (request: RecordedRequest) => fault.intercept?.(request, context) }),
-    });
-
-    const run = await runAgainst(fake, { ...CASE_INPUTS, ...fault.inputs });
-
-    const { expected } = fault;
-    expect(run.exitCode).toBe(expected.exitCode);
-    expect(run.outputs).toMatchObject({
-      status: expected.status,
-      retryable: expected.retryable,
-      attempts: String(expected.attempts),
-    });
-    if (typeof expected.error === 'string') expect(run.outputs.error).toBe(expected.error);
-    else expect(run.outputs.error).toMatch(expected.error);
-    expect(fake.requests).toHaveLength(expected.requests);
-    expect(elsewhere.requests).toHaveLength(0);
-    expectContained(run, fake);
-    fault.also?.(run, fake.requests);
+async function check(fault: FaultCase, layer: 'in-process' | 'bundle'): Promise<void> {
+  // The redirect target lives on another port, that is another origin.
+  const elsewhere = await startFake({ servers: [SERVER] });
+  const context: Context = { elsewhere: elsewhere.baseUrl };
+  const server: FakeServer = { ...SERVER, syncReplies: [...(fault.sync ?? [])] };
+  const fake = await startFake({
+    token: TOKEN,
+    ...fault.fake,
+    servers: fault.servers ?? [server],
+    ...(fault.intercept === undefined
+      ? {}
+      : { intercept: (request: RecordedRequest) => fault.intercept?.(request, context) }),
   });
+  const inputs = { ...CASE_INPUTS, ...fault.inputs };
+  const clock = steppingClock();
+
+  const run: ContainedRun & { exitCode: number | null } =
+    layer === 'in-process'
+      ? await runFleet(fake, inputs, { clock })
+      : await runAgainst(fake, inputs);
+
+  const { expected } = fault;
+  expect(run.exitCode).toBe(expected.exitCode);
+  const {
+    'error-details': details,
+    results,
+    'results-file': resultsFile,
+    ...outputs
+  } = run.outputs;
+  expect(outputs).toEqual({
+    status: expected.status,
+    error:
+      typeof expected.error === 'string' ? expected.error : expect.stringMatching(expected.error),
+    retryable: expected.retryable,
+    attempts: String(expected.attempts),
+    'breaking-changes': '',
+  });
+  expect(details === '' ? null : JSON.parse(details ?? '')).toEqual(expected.details ?? null);
+  expect(results).toBeDefined();
+  expect(resultsFile).toBeDefined();
+  expect(fake.requests.map((request) => request.kind)).toEqual(expected.requests);
+  expect(elsewhere.requests).toHaveLength(0);
+  const single = fault.servers === undefined && fault.inputs?.['server-id'] === undefined;
+  if (single) {
+    const duration =
+      layer === 'in-process'
+        ? Math.round(clock.sleeps.reduce((sum, ms) => sum + ms, 0))
+        : expect.any(Number);
+    expect(resultsOf(run)).toEqual(
+      expected.requests.length === 0 ? [] : [srvResult(fault, fake, duration)],
+    );
+  }
+  expectContained(run, fake);
+  fault.also?.(run, fake.requests);
+}
+
+describe('fault matrix, in-process', () => {
+  it.each(CASES.filter((fault) => !ONLY_BUNDLED.has(fault.name)))('$name', (fault) =>
+    check(fault, 'in-process'),
+  );
+});
+
+describe('fault matrix, against the bundled action', () => {
+  const bundled = CASES.filter(({ name }) => ALSO_BUNDLED.has(name) || ONLY_BUNDLED.has(name));
+
+  it('runs every case it names', () => {
+    expect(bundled.map(({ name }) => name).sort()).toEqual(
+      [...ALSO_BUNDLED, ...ONLY_BUNDLED].sort(),
+    );
+  });
+
+  it.each(bundled)('$name', (fault) => check(fault, 'bundle'));
 });
 
 // A body that never ends cannot be served by the fake: a bare server streams one here.
@@ -803,7 +1042,7 @@ describe('a 200 body that never ends', () => {
         url: request.url ?? '',
         headers: request.headers,
         at: Date.now(),
-        kind: 'sync',
+        kind: request.method === 'POST' ? 'sync' : 'read',
       });
       const stream = { bytes: 0, clientClosed: false };
       streams.push(stream);
@@ -829,8 +1068,8 @@ describe('a 200 body that never ends', () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it('is cut off at the cap, and the run ends cleanly', async () => {
-    const run = await runAgainst(baseUrl, { ...CASE_INPUTS, 'request-timeout-seconds': '20' });
+  it('is cut off at the cap, for the reads and the syncs, and the run ends cleanly', async () => {
+    const run = await runFleet(baseUrl, { ...CASE_INPUTS, 'request-timeout-seconds': '20' });
 
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({
@@ -840,9 +1079,10 @@ describe('a 200 body that never ends', () => {
       retryable: 'true',
       attempts: '2',
     });
-    expect(requests).toHaveLength(2);
+    // The Before read, twice (its reading is missed), then the sync, twice; no After.
+    expect(requests.map((request) => request.kind)).toEqual(['read', 'read', 'sync', 'sync']);
     // The action hung up on each stream long before the server's own limit.
-    expect(streams.map((stream) => stream.clientClosed)).toEqual([true, true]);
+    expect(streams.map((stream) => stream.clientClosed)).toEqual([true, true, true, true]);
     expectContained(run, { requests });
   });
 });
@@ -859,12 +1099,15 @@ describe('list ids the action must not choke on', () => {
       intercept: listing(['good-1', 'bad-\ud800', 'good-2', 'good-3']),
     });
 
-    const run = await runAgainst(fake, { ...CASE_INPUTS, 'server-id': '*' });
+    const run = await runFleet(fake, { ...CASE_INPUTS, 'server-id': '*' });
 
     expect(resultsOf(run).map((result) => [result.server_id, result.status])).toEqual(
       good.map((id) => [id, 'ready']),
     );
     expect(run.outputs.error).toBe('');
+    expect(annotations(run, 'warning').map(annotationMessage)).toEqual([
+      'ignored 1 entry of the server list without a valid id',
+    ]);
     expectContained(run, fake);
   });
 
@@ -874,9 +1117,10 @@ describe('list ids the action must not choke on', () => {
       intercept: listing(['a', 'b', 'not valid']),
     });
 
-    const run = await runAgainst(fake, { ...CASE_INPUTS, 'server-id': '*' });
+    const run = await runFleet(fake, { ...CASE_INPUTS, 'server-id': '*' });
 
     expect(run.exitCode).toBe(0);
+    expect(fake.requests.map((request) => request.kind)).toEqual(['list', 'sync', 'sync', 'list']);
     expect(annotations(run, 'warning')).toEqual([
       '::warning::ignored 1 entry of the server list without a valid id',
     ]);
@@ -888,9 +1132,11 @@ describe('list ids the action must not choke on', () => {
       intercept: listing(['good-1', 'invoice\u202etxt.exe']),
     });
 
-    const run = await runAgainst(fake, { ...CASE_INPUTS, 'server-id': '*' });
+    const run = await runFleet(fake, { ...CASE_INPUTS, 'server-id': '*' });
 
-    expect(resultsOf(run).find((result) => result.server_id === 'good-1')?.status).toBe('ready');
+    expect(resultsOf(run).map((result) => [result.server_id, result.status])).toEqual([
+      ['good-1', 'ready'],
+    ]);
     expectContained(run, fake);
   });
 });

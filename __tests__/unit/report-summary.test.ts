@@ -119,7 +119,7 @@ describe('summaryHtml', () => {
     );
     expect(verdictOf(html)).toEqual([
       '<h2>Cloudflare MCP server sync</h2>',
-      '<p>⛔ <strong>The run was cancelled:</strong> SIGTERM received</p>',
+      '<p>⛔ <strong>SIGTERM received</strong></p>',
       '<p><strong>❌ 2 of 3 MCP servers failed to sync</strong><br>❌ 2 error · ✅ 1 ready — no capability changes, no breaking change</p>',
       '<p><strong>Next:</strong> <code>a</code>: the run was cancelled (1 more failed server below)</p>',
       `<ul>${warnings

@@ -200,7 +200,10 @@ function verdict(report: FleetReport): string[] {
     ...(stopped === undefined
       ? []
       : [
-          `<p>⛔ <strong>${stopped.kind === 'cancelled' ? 'The run was cancelled' : 'The run stopped'}:</strong> ${summaryText(stopped.message)}</p>`,
+          // A cancel's own message says so (`the run was cancelled (SIGINT)`); a stop says why.
+          stopped.kind === 'cancelled'
+            ? `<p>⛔ <strong>${summaryText(capitalized(stopped.message))}</strong></p>`
+            : `<p>⛔ <strong>The run stopped:</strong> ${summaryText(stopped.message)}</p>`,
         ]),
     `<p><strong>${headline(report)}</strong>${counts.length === 0 ? '' : `<br>${counts.join(' — ')}`}</p>`,
     ...nextStep(results),
@@ -238,4 +241,8 @@ export function summaryHtml(report: FleetReport): string {
 /** The job summary of a run that could not start. */
 export function fatalSummaryHtml(message: string): string {
   return `<h2>${TITLE}</h2>\n<p><strong>${ICON.error} ${summaryText(message)}</strong></p>\n`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
