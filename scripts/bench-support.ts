@@ -12,7 +12,6 @@ import {
   type FakeApiOptions,
   type FakeServer,
   type RecordedRequest,
-  type ToolSpec,
 } from './fake-cloudflare-api.js';
 import {
   ACTION_ENTRY,
@@ -148,14 +147,11 @@ export function serverIds(prefix: string, count: number): string[] {
 }
 
 /** The tools a bench server holds unless its scenario says otherwise. */
-export const defaultTools = (id: string): string[] => [`${id}-tool`];
+const defaultTools = (id: string): string[] => [`${id}-tool`];
 
-export function servers(
-  ids: readonly string[],
-  extra: Omit<FakeServer, 'id'> = {},
-  tools: (id: string) => ToolSpec[] = defaultTools,
-): FakeServer[] {
-  return ids.map((id) => ({ id, tools: tools(id), prompts: [], ...extra }));
+/** A server for each id, holding the default tools, with what the scenario adds. */
+export function servers(ids: readonly string[], extra: Omit<FakeServer, 'id'> = {}): FakeServer[] {
+  return ids.map((id) => ({ id, tools: defaultTools(id), prompts: [], ...extra }));
 }
 
 /** Starts a fresh fake for one scenario and always stops it. */

@@ -82,7 +82,7 @@ export interface FakeServer {
   updatedPrompts?: CapabilityOverride[];
   /** Default not_required; `required` makes every sync that is not scripted fail (ownSyncReply). */
   authenticationStatus?: AuthenticationStatus;
-  /** Status before the first successful sync (default ready). */
+  /** Status before the first successful sync (default ready); `error` reads with an error. */
   status?: ServerStatus;
   /**
    * What a deploy changed: the first successful sync (answered 200 `ready` or `waiting`, scripted
@@ -90,8 +90,8 @@ export interface FakeServer {
    */
   afterSync?: { tools?: ToolSpec[]; prompts?: PromptSpec[] };
   /**
-   * A successful sync answers `waiting`, and the server reads as `waiting` for this long after it,
-   * then `ready` (only then with the afterSync capabilities).
+   * The fake's own sync answer is `waiting`, and after a successful sync the server reads as
+   * `waiting` for this long, then `ready` (only then with the afterSync capabilities).
    */
   readyAfterMs?: number;
   /**
@@ -138,8 +138,6 @@ export interface FakeApiOptions {
    * document has none, so a page carries none by default.
    */
   resultInfo?: boolean;
-  /** Leaves `result_info` out even with `resultInfo` (the default since pages follow the document). */
-  omitResultInfo?: boolean;
   rateLimit?: RateLimit;
   /**
    * Milliseconds since the epoch (default Date.now), for what depends on time: timestamps,
@@ -459,6 +457,7 @@ export class FakeCloudflareApi {
       hostname: 'mcp.example.com',
       servers: portal.servers.flatMap((entry) => {
         const state = this.servers.get(entry.serverId);
+        // Never undefined: the constructor checked each, and no server is ever removed.
         if (state === undefined) return [];
         return [
           {
@@ -487,7 +486,7 @@ export class FakeCloudflareApi {
       success: true,
       result: slice.map((state) => this.serverObject(state)),
     };
-    if (this.options.resultInfo === true && this.options.omitResultInfo !== true) {
+    if (this.options.resultInfo === true) {
       body.result_info = {
         page,
         per_page: perPage,

@@ -79,23 +79,6 @@ describe('server-id: *', () => {
     },
   );
 
-  it('stops at a page of servers already read, as at the end of the list', async () => {
-    const ids = serverIds(100);
-    const fake = await startFake({
-      servers: ids.map((id) => ({ id })),
-      intercept: (request) =>
-        request.kind === 'list' ? listPage(ids.map((id) => ({ id }))) : undefined,
-    });
-
-    const run = await runFleet(fake, { 'server-id': '*', concurrency: '16' });
-
-    expect(run.exitCode).toBe(0);
-    expect(run.outputs.attempts).toBe('100');
-    const lists = fake.requests.filter((request) => request.kind === 'list').map(pageOf);
-    expect(lists).toEqual([1, 2, 1]);
-    expect(fake.requests).toHaveLength(3 + 100);
-  });
-
   it('passes with a warning on an account without servers', async () => {
     const fake = await startFake({ servers: [] });
 

@@ -88,6 +88,11 @@ interface FaultCase {
   result?: Partial<Result>;
   /** Anything else this case must show. */
   also?: (run: ContainedRun, requests: readonly RecordedRequest[]) => void;
+  /**
+   * Where the action does not do what the contract says (and `expected` does): the case is run
+   * as one that must fail, so that it speaks up once the action is fixed.
+   */
+  knownBug?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,6 +306,29 @@ const envelopeShapeCases: FaultCase[] = [
     },
   },
   {
+    name: 'a malformed sync answer, then a whole one: retried, then synced',
+    sync: [raw(JSON.stringify(envelope({})))],
+    expected: {
+      exitCode: 0,
+      status: 'ready',
+      error: '',
+      retryable: '',
+      attempts: 2,
+      requests: ['read', 'sync', 'sync', 'read'],
+    },
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// The body's retryable flag without an error text: the contract says it decides "whatever the
+// HTTP status", but the action reads error_details only from a result that has a status or an
+// error, so these answers are retried (or not) by their HTTP status alone.
+
+const IGNORED_RETRYABLE =
+  'error_details.retryable is read only from a result with a status or an error (parseSyncResult)';
+
+const retryableFlagCases: FaultCase[] = [
+  {
     name: 'success false with errors of the wrong types, marked retryable',
     sync: [
       raw('{"success":false,"errors":"nope","result":{"error_details":{"retryable":true}}}'),
@@ -314,18 +342,45 @@ const envelopeShapeCases: FaultCase[] = [
       attempts: 2,
       requests: TWO_SYNCS_FAILED,
     },
+    knownBug: IGNORED_RETRYABLE,
   },
   {
-    name: 'a malformed sync answer, then a whole one: retried, then synced',
-    sync: [raw(JSON.stringify(envelope({})))],
+    name: 'HTTP 503 whose body says retryable: false, without an error text',
+    sync: [
+      raw(
+        '{"success":false,"errors":[{"code":1000,"message":"busy"}],"result":{"error_details":{"retryable":false}}}',
+        503,
+      ),
+    ],
     expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 2,
-      requests: ['read', 'sync', 'sync', 'read'],
+      exitCode: 1,
+      status: 'error',
+      error: 'HTTP 503: busy (1000)',
+      retryable: 'false',
+      attempts: 1,
+      requests: ONE_SYNC_FAILED,
+      details: { retryable: false },
     },
+    knownBug: IGNORED_RETRYABLE,
+  },
+  {
+    name: 'HTTP 400 whose body says retryable: true, without an error text',
+    sync: [
+      raw(
+        '{"success":false,"errors":[{"code":1001,"message":"bad"}],"result":{"error_details":{"retryable":true}}}',
+        400,
+      ),
+    ].flatMap((reply) => [reply, reply]),
+    expected: {
+      exitCode: 1,
+      status: 'error',
+      error: 'HTTP 400: bad (1001) (gave up after 2 attempts: max-attempts (2) used up)',
+      retryable: 'true',
+      attempts: 2,
+      requests: TWO_SYNCS_FAILED,
+      details: { retryable: true },
+    },
+    knownBug: IGNORED_RETRYABLE,
   },
 ];
 
@@ -640,34 +695,70 @@ const serverObjectCases: FaultCase[] = [
 const busy = (headers: Record<string, string>, status = 503): ScriptedReply =>
   apiError(status, 1000, 'busy', { ratelimit: '', 'ratelimit-policy': '', ...headers });
 
+/** Headers that cannot steer a wait, on a 503 and a 429 that are otherwise alike. */
 const MALFORMED_WAIT_HEADERS: Record<string, string>[] = [
   { 'retry-after': '-5' },
   { 'retry-after': 'abc' },
   { 'retry-after': '1e3' },
-  { 'retry-after': 'Thu, 01 Jan 1970 00:00:00 GMT' },
   { 'retry-after-ms': '-1', 'retry-after': '0x10' },
   { ratelimit: 'garbage' },
   { ratelimit: '"default";r=-1;t=x' },
   { ratelimit: '"default";r=0;t=-1, ;;;', 'ratelimit-policy': 'q=0;w=0' },
 ];
 
+/** A Retry-After that has already passed: a retry at once. */
+const PAST_DATE = { 'retry-after': 'Thu, 01 Jan 1970 00:00:00 GMT' };
+
 const headerCases: FaultCase[] = [
-  ...MALFORMED_WAIT_HEADERS.flatMap((headers) =>
-    [503, 429].map((status): FaultCase => ({
-      name: `HTTP ${status} with ${JSON.stringify(headers)}: ignored, backoff instead`,
-      sync: [busy(headers, status), busy(headers, status)],
-      expected: {
-        exitCode: 1,
-        status: 'error',
-        error: `HTTP ${status}: busy (1000) (gave up after 2 attempts: max-attempts (2) used up)`,
-        retryable: 'true',
-        attempts: 2,
-        requests: TWO_SYNCS_FAILED,
-      },
-      // The one wait: base-delay-seconds (10 ms), as backoff.
-      result: { duration_ms: 10 },
-    })),
-  ),
+  ...MALFORMED_WAIT_HEADERS.map((headers): FaultCase => ({
+    name: `HTTP 503 with ${JSON.stringify(headers)}: ignored, backoff instead`,
+    sync: [busy(headers), busy(headers)],
+    expected: {
+      exitCode: 1,
+      status: 'error',
+      error: 'HTTP 503: busy (1000) (gave up after 2 attempts: max-attempts (2) used up)',
+      retryable: 'true',
+      attempts: 2,
+      requests: TWO_SYNCS_FAILED,
+    },
+    // The one wait: base-delay-seconds (10 ms), as backoff.
+    result: { duration_ms: 10 },
+    also: (run, requests) => {
+      const ray = requests.find((r) => r.kind === 'sync')?.responseHeaders?.['cf-ray'] ?? '';
+      expect(logLines(run)).toContain(
+        `sync srv: attempt 1/2: HTTP 503 [cf-ray ${ray}], retryable: HTTP 503: busy (1000); waiting 0.0 s (backoff)`,
+      );
+    },
+  })),
+  {
+    name: `HTTP 503 with ${JSON.stringify(PAST_DATE)}: retried at once`,
+    sync: [busy(PAST_DATE), busy(PAST_DATE)],
+    expected: {
+      exitCode: 1,
+      status: 'error',
+      error: 'HTTP 503: busy (1000) (gave up after 2 attempts: max-attempts (2) used up)',
+      retryable: 'true',
+      attempts: 2,
+      requests: TWO_SYNCS_FAILED,
+    },
+    result: { duration_ms: 0 },
+  },
+  // A 429 without a reading of its own takes the rate-limit window as spent: the Before read's
+  // reading said it ends in 300 s, past timeout-seconds, so the retry is never sent.
+  ...[...MALFORMED_WAIT_HEADERS, PAST_DATE].map((headers): FaultCase => ({
+    name: `HTTP 429 with ${JSON.stringify(headers)}: the window taken as spent, no retry`,
+    sync: [busy(headers, 429), busy(headers, 429)],
+    expected: {
+      exitCode: 1,
+      status: 'error',
+      error: 'HTTP 429: busy (1000) (gave up after 1 attempt: timeout-seconds (20 s) ran out)',
+      retryable: 'true',
+      attempts: 1,
+      requests: ONE_SYNC_FAILED,
+    },
+    also: (run) =>
+      expect(logLines(run)).toContain('sync srv: not sent, timeout-seconds (20 s) ran out'),
+  })),
   ...[503, 429].map((status): FaultCase => ({
     name: `HTTP ${status} with Retry-After: 99999999999: no wait past the deadline`,
     sync: [busy({ 'retry-after': '99999999999' }, status)],
@@ -898,6 +989,7 @@ const CASES: FaultCase[] = [
   ...notAnEnvelopeCases,
   ...notASyncResultCases,
   ...envelopeShapeCases,
+  ...retryableFlagCases,
   ...bodyCapCases,
   ...listCases,
   ...serverObjectCases,
@@ -940,7 +1032,7 @@ function srvResult(fault: FaultCase, fake: FakeCloudflareApi, durationMs: unknow
         ? null
         : typeof expected.error === 'string'
           ? expected.error
-          : (expect.stringMatching(expected.error) as string),
+          : (expect.stringMatching(expected.error) as unknown as string),
     error_details: expected.details ?? null,
     attempts: expected.attempts,
     duration_ms: durationMs as number,
@@ -1009,8 +1101,13 @@ async function check(fault: FaultCase, layer: 'in-process' | 'bundle'): Promise<
 }
 
 describe('fault matrix, in-process', () => {
-  it.each(CASES.filter((fault) => !ONLY_BUNDLED.has(fault.name)))('$name', (fault) =>
+  const inProcess = CASES.filter((fault) => !ONLY_BUNDLED.has(fault.name));
+  it.each(inProcess.filter((fault) => fault.knownBug === undefined))('$name', (fault) =>
     check(fault, 'in-process'),
+  );
+  it.failing.each(inProcess.filter((fault) => fault.knownBug !== undefined))(
+    '$name (known bug: $knownBug)',
+    (fault) => check(fault, 'in-process'),
   );
 });
 

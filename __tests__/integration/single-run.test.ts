@@ -11,7 +11,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest,
+} from '@jest/globals';
 import {
   apiError,
   upstreamFailure,
@@ -79,12 +88,18 @@ import {
 import { SteppingClock } from '../support/virtual-clock.js';
 
 // @actions/core's job summary remembers the first GITHUB_STEP_SUMMARY path it sees, so every test
-// uses the same file (emptied before each) and a fresh GITHUB_OUTPUT file.
-const workDir = mkdtempSync(join(tmpdir(), 'single-run-'));
-const summaryFile = join(workDir, 'step-summary.md');
+// uses the same file (emptied before each) and a fresh GITHUB_OUTPUT file. Made in beforeAll, not
+// on import: a run that filters out every test here runs neither beforeAll nor afterAll.
+let workDir = '';
+let summaryFile = '';
 let outputCount = 0;
 let savedEnv: Record<string, string | undefined> = {};
 let stdout = '';
+
+beforeAll(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'single-run-'));
+  summaryFile = join(workDir, 'step-summary.md');
+});
 
 beforeEach(() => {
   savedEnv = { ...process.env };

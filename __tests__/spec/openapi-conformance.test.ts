@@ -199,7 +199,6 @@ describe("the fake and the action's requests, against Cloudflare's OpenAPI docum
       ],
       ['flaky', { success: true, result: { status: 'ready' } }],
     ]);
-    await expectConformsToSpec(fake.requests);
   });
 });
 
@@ -213,6 +212,13 @@ describe('the check', () => {
     await exchange(fake);
     return (await checkAgainstSpec(fake.requests)).problems;
   }
+
+  it('fails the test that hands it a problem (expectConformsToSpec)', async () => {
+    const fake = await startFake({ servers: [{ id: 'docs-mcp' }] });
+    await send(fake, 'GET', `${SERVERS_PATH}?per_page=101`);
+
+    await expect(expectConformsToSpec(fake.requests)).rejects.toThrow('must be <= 100');
+  });
 
   it('reports a list page asked for more than 100 servers (the fake answers its 400)', async () => {
     const url = `${SERVERS_PATH}?page=1&per_page=101`;
