@@ -209,9 +209,7 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
     expect(annotations(run, 'error').map(annotationMessage)[0]).toBe(
       'the run was cancelled: 4 of 6 MCP servers failed to sync: hung-mcp, slow-a, slow-b, never-mcp',
     );
-    expect(summaryParagraphs(run.summary)[0]).toBe(
-      `⛔ The run was cancelled (${signalName})`,
-    );
+    expect(summaryParagraphs(run.summary)[0]).toBe(`⛔ The run was cancelled (${signalName})`);
     expect(serverRow(run.summary, 'never-mcp').slice(1, 3)).toEqual(['❌ error', '0']);
     expect(serverRow(run.summary, 'fast-a').slice(1, 3)).toEqual(['✅ ready', '1']);
   });
