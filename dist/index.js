@@ -31615,6 +31615,8 @@ function getIDToken(aud) {
 var external_node_http_ = __nccwpck_require__(7067);
 ;// CONCATENATED MODULE: external "node:https"
 const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
+// EXTERNAL MODULE: external "node:util/types"
+var types_ = __nccwpck_require__(3429);
 ;// CONCATENATED MODULE: ./src/api/envelope.ts
 // Defensive readers for Cloudflare's v4 envelope and the MCP server objects inside it. Every field
 // may be absent or of the wrong type; nothing here throws on any JSON shape.
@@ -31810,6 +31812,7 @@ const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
 
 
 
+
 /** Larger bodies are cut off unread: no MCP server object comes near this. */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** The list endpoint's largest page. */
@@ -31991,7 +31994,8 @@ function readCappedBody(message, maxBytes) {
     });
 }
 function describeNetworkError(error) {
-    if (!(error instanceof Error))
+    // Node's own errors come from another realm under some loaders, where instanceof says no.
+    if (!(error instanceof Error) && !(0,types_.isNativeError)(error))
         return 'request failed';
     const code = error.code;
     return code !== undefined && !error.message.includes(code)
@@ -32019,11 +32023,58 @@ const systemClock = {
     }),
 };
 
+;// CONCATENATED MODULE: ./src/api/fingerprint.ts
+// A JSON value reduced to what comparing it needs. A fleet's Before and After readings hold every
+// tool of every server at once (10,000 servers of 30 tools are 600,000 of them): kept whole, their
+// descriptions and schemas are most of the action's memory, and all that is ever asked of them is
+// whether they changed.
+/** JSON text of `value` with every object's keys in order, so equal values give equal text. */
+function canonicalJson(value) {
+    if (Array.isArray(value))
+        return `[${value.map(canonicalJson).join(',')}]`;
+    if (typeof value === 'object' && value !== null) {
+        const record = value;
+        const keys = Object.keys(record).sort();
+        return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+    }
+    // JSON.parse gives nothing else: strings, finite numbers, booleans, null.
+    return JSON.stringify(value) ?? 'null';
+}
+/**
+ * A 53-bit hash of `text` (cyrb53): two texts that differ give the same one with a chance of
+ * about 1 in 2^53, which only a reported "changed" could ever miss.
+ */
+function hash53(text) {
+    let h1 = 0xdeadbeef;
+    let h2 = 0x41c6ce57;
+    for (let i = 0; i < text.length; i += 1) {
+        const code = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ code, 2654435761);
+        h2 = Math.imul(h2 ^ code, 1597334677);
+    }
+    h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+    h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+    return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+const interned = new Map();
+/**
+ * One copy of each text: a fleet's servers share most of their tool names and schemas, and each
+ * reading of each server would otherwise hold its own. Kept for the run, which is one process.
+ */
+function intern(text) {
+    const known = interned.get(text);
+    if (known !== undefined)
+        return known;
+    interned.set(text, text);
+    return text;
+}
+
 ;// CONCATENATED MODULE: ./src/api/server-object.ts
 // Defensive readers for the MCP server and portal objects of Cloudflare's API (`mcp_server`,
 // `mcp_portal`, `mcp_portal_server` in its OpenAPI document). Tools and prompts are free-form
 // objects there: a capability is whatever carries a string `name`; the rest is skipped, never
 // thrown on.
+
 
 const AUTHENTICATION_STATUSES = [
     'not_required',
@@ -32091,22 +32142,45 @@ function capabilities(value) {
         return [];
     const found = [];
     for (const item of value) {
-        if (!isObject(item))
-            continue;
-        const name = stringField(item.name);
-        if (name === undefined || name === '')
-            continue;
-        const capability = { name };
-        const description = stringField(item.description);
-        if (description !== undefined)
-            capability.description = description;
-        if (item.inputSchema !== undefined)
-            capability.inputSchema = item.inputSchema;
-        if (item.arguments !== undefined)
-            capability.arguments = item.arguments;
-        found.push(capability);
+        const capability = capabilityOf(item);
+        if (capability !== undefined)
+            found.push(capability);
     }
     return found;
+}
+/** A tool or prompt object as the API gives it, or undefined without a string `name`. */
+function capabilityOf(item) {
+    if (!isObject(item))
+        return undefined;
+    const name = stringField(item.name);
+    if (name === undefined || name === '')
+        return undefined;
+    const description = stringField(item.description);
+    const input = item.inputSchema ?? item.arguments;
+    const capability = {
+        name: intern(name),
+        fingerprint: hash53(canonicalJson([description ?? null, input ?? null])),
+    };
+    if (isObject(item.inputSchema))
+        capability.inputTop = intern(inputTop(item.inputSchema));
+    return capability;
+}
+/** What of a schema's top level a breaking change is judged by, as canonical JSON. */
+function inputTop(schema) {
+    const top = {};
+    if (schema.type !== undefined)
+        top.type = schema.type;
+    if (schema.required !== undefined)
+        top.required = schema.required;
+    if (isObject(schema.properties)) {
+        const properties = {};
+        for (const [name, property] of Object.entries(schema.properties)) {
+            properties[name] =
+                isObject(property) && property.type !== undefined ? { type: property.type } : {};
+        }
+        top.properties = properties;
+    }
+    return canonicalJson(top);
 }
 function overrides(value, aliasField) {
     if (!Array.isArray(value))
@@ -32532,7 +32606,11 @@ function classify(outcome, purpose = 'sync') {
     const { status, envelope } = outcome;
     // A read's result is a server object, whose own `error` is the last sync's, not this call's.
     const parsed = envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
-    const sync = parsed ?? {};
+    // The body's `retryable` decides whatever else the result lacks.
+    const details = parsed === undefined && envelope !== undefined && isObject(envelope.result)
+        ? parseErrorDetails(envelope.result.error_details)
+        : undefined;
+    const sync = parsed ?? (details === undefined ? {} : { errorDetails: details });
     const bodyRetryable = sync.errorDetails?.retryable;
     const refused = status === 401 || status === 403;
     const fail = (retryable, message) => ({
@@ -32559,7 +32637,7 @@ function classify(outcome, purpose = 'sync') {
             return { ok: true, sync, envelope };
         if (parsed === undefined) {
             // As good as a body that is no envelope at all: the answer may be whole next time.
-            return fail(true, `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`);
+            return fail(bodyRetryable ?? true, `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`);
         }
         if (sync.authenticationStatus === 'required')
             return fail(false, ADMIN_LOGIN_NEEDED);
@@ -32816,15 +32894,15 @@ const TOOLS = {
     upstream: (state) => state.tools,
     overrides: (state) => state.toolOverrides,
     portalOverrides: (state) => state.portalToolOverrides,
-    input: (capability) => capability.inputSchema,
-    inputBreaks: inputSchemaBreaks,
+    inputBreaks: (before, after) => before.inputTop === after.inputTop
+        ? []
+        : inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
 };
 const PROMPTS = {
     label: 'prompt',
     upstream: (state) => state.prompts,
     overrides: (state) => state.promptOverrides,
     portalOverrides: (state) => state.portalPromptOverrides,
-    input: (capability) => capability.arguments,
 };
 function offered(kind, state) {
     const server = firstByName(kind.overrides(state));
@@ -32858,11 +32936,10 @@ function diffKind(kind, before, after) {
         const old = was.get(name);
         if (old === undefined)
             continue;
-        const input = { old: kind.input(old), now: kind.input(now) };
-        if (jsonEqual(old.description, now.description) && jsonEqual(input.old, input.now))
+        if (old.fingerprint === now.fingerprint)
             continue;
         changed.push(name);
-        for (const message of kind.inputBreaks?.(input.old, input.now) ?? []) {
+        for (const message of kind.inputBreaks?.(old, now) ?? []) {
             breaks.push({ name, message: `${kind.label} ${name}: ${message}` });
         }
     }
@@ -32955,18 +33032,9 @@ function narrows(old, now) {
 function typeText(allowed) {
     return allowed === undefined ? 'any' : [...allowed].sort(compareText).join('|');
 }
-/** Equality of JSON values: object keys in any order, arrays in theirs. */
-function jsonEqual(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a)) {
-        return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-    }
-    if (!isObject(a) || !isObject(b))
-        return false;
-    const keys = Object.keys(a);
-    return (keys.length === Object.keys(b).length &&
-        keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key])));
+/** A schema's top level as kept in a reading; none reads as `{}`: anything goes. */
+function parseTop(text) {
+    return text === undefined ? {} : JSON.parse(text);
 }
 /** Code-unit order, the same on every machine (unlike localeCompare). */
 function compareText(a, b) {
@@ -34018,7 +34086,7 @@ function changeCounts({ results, dryRun }) {
     if (compared.length === 0) {
         return results.length === 0 || dryRun
             ? ''
-            : 'capabilities not compared (no reading before the sync)';
+            : 'capabilities not compared (a reading before or after the sync is missing)';
     }
     const changed = compared.filter((result) => hasChanges(result.changes)).length;
     const breaking = compared.reduce((sum, result) => sum + (result.changes?.breaking.length ?? 0), 0);
@@ -34292,11 +34360,23 @@ class RateLimitGate {
     }
 }
 
+// EXTERNAL MODULE: external "node:events"
+var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./src/run-stop.ts
+// Why a run stops before its work is done, shared by every worker: a cancelled job (the runner's
+// SIGINT or SIGTERM), or credentials the API refused (every further request would fail the same
+// way and spend the account's rate limit). Once stopped, no request is sent; a cancel also aborts
+// the requests in flight.
+
 class RunStop {
     sending = new AbortController();
     inFlight = new AbortController();
     stopped;
+    constructor() {
+        // Every request in flight and every wait listens, as many as `concurrency` allows: Node's
+        // warning past ten would only land on the user's log.
+        (0,external_node_events_.setMaxListeners)(0, this.sending.signal, this.inFlight.signal);
+    }
     /** The first stop wins: later ones (SIGTERM after SIGINT, a second 403) say nothing new. */
     stop(kind, message) {
         if (this.stopped !== undefined)

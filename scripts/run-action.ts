@@ -80,6 +80,8 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
     PATH: process.env.PATH ?? '',
     GITHUB_OUTPUT: outputFile,
     GITHUB_STEP_SUMMARY: summaryFile,
+    // The results-file goes here, and is removed with the rest.
+    RUNNER_TEMP: dir,
     ...options.env,
   };
   for (const [name, value] of Object.entries(options.inputs ?? {}))

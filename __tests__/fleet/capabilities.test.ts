@@ -7,9 +7,8 @@ import {
   apiError,
   type FakeServer,
   type RecordedRequest,
-  type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
-import { expectedResult, runFleet } from '../support/fleet-checks.js';
+import { expectedResult, replyDuring, runFleet } from '../support/fleet-checks.js';
 import {
   SERVERS_PATH,
   annotations,
@@ -41,23 +40,6 @@ function described(request: RecordedRequest): string {
   return request.kind === 'list'
     ? `list page ${pageOf(request)}`
     : `${request.kind} ${request.serverId ?? request.url}`;
-}
-
-/**
- * Answers `kind` requests with `failure`: those before the first sync (`before`), after it
- * (`after`), or all of them.
- */
-function failing(
-  kind: RecordedRequest['kind'],
-  phase: 'before' | 'after' | 'both',
-  failure: ScriptedReply,
-): (request: RecordedRequest) => ScriptedReply | undefined {
-  let synced = false;
-  return (request) => {
-    if (request.kind === 'sync') synced = true;
-    if (request.kind !== kind) return undefined;
-    return phase === 'both' || (phase === 'after') === synced ? failure : undefined;
-  };
 }
 
 describe('Before and After of several servers', () => {
@@ -123,7 +105,7 @@ describe('Before and After of several servers', () => {
     async ({ phase, requests, after, warning }) => {
       const fake = await startFake({
         servers: ACCOUNT,
-        intercept: failing('list', phase, LIST_DOWN),
+        intercept: replyDuring(phase, 'list', LIST_DOWN),
       });
 
       const run = await runFleet(fake, { 'server-id': ids.join(','), 'max-attempts': '2' });
@@ -175,7 +157,7 @@ describe('Before and After of a single server', () => {
   it('a read that fails before and after is a warning, not a failure', async () => {
     const fake = await startFake({
       servers: ACCOUNT,
-      intercept: failing('read', 'both', apiError(500, 1000, 'read down')),
+      intercept: replyDuring('both', 'read', apiError(500, 1000, 'read down')),
     });
 
     const run = await runFleet(fake, { 'server-id': 'mcp-001', 'max-attempts': '2' });
@@ -268,7 +250,7 @@ describe('expected-tools', () => {
   it('fails every server when the tools could not be read', async () => {
     const fake = await startFake({
       servers: ACCOUNT,
-      intercept: failing('list', 'both', apiError(500, 1000, 'list unavailable')),
+      intercept: replyDuring('both', 'list', apiError(500, 1000, 'list unavailable')),
     });
 
     const run = await runFleet(fake, {

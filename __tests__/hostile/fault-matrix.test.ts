@@ -16,7 +16,7 @@ import {
   type ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
 import { MAX_LIST_PAGES } from '../../src/readings/server-list.js';
-import { lastSyncRay, runFleet, steppingClock } from '../support/fleet-checks.js';
+import { lastSyncRay, replyDuring, runFleet, steppingClock } from '../support/fleet-checks.js';
 import {
   API_KEY,
   EMAIL,
@@ -88,11 +88,6 @@ interface FaultCase {
   result?: Partial<Result>;
   /** Anything else this case must show. */
   also?: (run: ContainedRun, requests: readonly RecordedRequest[]) => void;
-  /**
-   * Where the action does not do what the contract says (and `expected` does): the case is run
-   * as one that must fail, so that it speaks up once the action is fixed.
-   */
-  knownBug?: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,12 +315,8 @@ const envelopeShapeCases: FaultCase[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// The body's retryable flag without an error text: the contract says it decides "whatever the
-// HTTP status", but the action reads error_details only from a result that has a status or an
-// error, so these answers are retried (or not) by their HTTP status alone.
-
-const IGNORED_RETRYABLE =
-  'error_details.retryable is read only from a result with a status or an error (parseSyncResult)';
+// The body's retryable flag without an error text or a status still decides, "whatever the HTTP
+// status", as the contract says.
 
 const retryableFlagCases: FaultCase[] = [
   {
@@ -342,7 +333,6 @@ const retryableFlagCases: FaultCase[] = [
       attempts: 2,
       requests: TWO_SYNCS_FAILED,
     },
-    knownBug: IGNORED_RETRYABLE,
   },
   {
     name: 'HTTP 503 whose body says retryable: false, without an error text',
@@ -361,7 +351,6 @@ const retryableFlagCases: FaultCase[] = [
       requests: ONE_SYNC_FAILED,
       details: { retryable: false },
     },
-    knownBug: IGNORED_RETRYABLE,
   },
   {
     name: 'HTTP 400 whose body says retryable: true, without an error text',
@@ -380,7 +369,6 @@ const retryableFlagCases: FaultCase[] = [
       requests: TWO_SYNCS_FAILED,
       details: { retryable: true },
     },
-    knownBug: IGNORED_RETRYABLE,
   },
 ];
 
@@ -472,17 +460,6 @@ const endlessPage = (request: RecordedRequest): ScriptedReply =>
 /** The same 100 servers on every page. */
 const REPEATED = Array.from({ length: 100 }, (_, i) => ({ id: `r-${i}` }));
 
-/** Answers list requests with `reply` until the first sync; after it, the fake's own list. */
-function listUntilFirstSync(
-  reply: (request: RecordedRequest) => ScriptedReply,
-): (request: RecordedRequest) => ScriptedReply | undefined {
-  let synced = false;
-  return (request) => {
-    if (request.kind === 'sync') synced = true;
-    return request.kind === 'list' && !synced ? reply(request) : undefined;
-  };
-}
-
 const CUT_LIST = `the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${MAX_LIST_PAGES * 100} servers read), so some servers would be left out`;
 
 const listCases: FaultCase[] = [
@@ -513,7 +490,7 @@ const listCases: FaultCase[] = [
   {
     name: `a list that has not ended after ${MAX_LIST_PAGES} pages of new servers, none of them synced`,
     servers: [{ id: 'a' }, { id: 'b' }],
-    intercept: listUntilFirstSync(endlessPage),
+    intercept: replyDuring('before', 'list', endlessPage),
     inputs: { 'server-id': 'a,b' },
     // Before: the bound; the syncs; After (the fake's own list from then on): one page.
     expected: {
@@ -1102,13 +1079,7 @@ async function check(fault: FaultCase, layer: 'in-process' | 'bundle'): Promise<
 
 describe('fault matrix, in-process', () => {
   const inProcess = CASES.filter((fault) => !ONLY_BUNDLED.has(fault.name));
-  it.each(inProcess.filter((fault) => fault.knownBug === undefined))('$name', (fault) =>
-    check(fault, 'in-process'),
-  );
-  it.failing.each(inProcess.filter((fault) => fault.knownBug !== undefined))(
-    '$name (known bug: $knownBug)',
-    (fault) => check(fault, 'in-process'),
-  );
+  it.each(inProcess)('$name', (fault) => check(fault, 'in-process'));
 });
 
 describe('fault matrix, against the bundled action', () => {

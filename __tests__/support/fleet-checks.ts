@@ -2,14 +2,18 @@
 // root) on a clock that stands still but for the run's own waits, so that durations, waits and
 // the watch are exact and cost no real time; and the whole `results` entry of a server, to
 // compare results in full.
-import type { FakeCloudflareApi } from '../../scripts/fake-cloudflare-api.js';
+import type {
+  FakeCloudflareApi,
+  RecordedRequest,
+  ScriptedReply,
+} from '../../scripts/fake-cloudflare-api.js';
 import type { Clock } from '../../src/clock.js';
 import { NO_CHANGES, baseInputs, type Api, type Result } from './harness.js';
 import { runInProcess, type InProcessRun } from './in-process.js';
 import { SteppingClock } from './virtual-clock.js';
 
-/** Where the clock of a fleet run starts: a fixed time far from 0, so no sum of times passes as a difference. */
-export const CLOCK_START_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
+/** Where the clock of a fleet run starts: far from 0, so that no sum of times passes for a difference. */
+const CLOCK_START_MS = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 /** A clock that stands still but for the run's waits, each of which moves it on at once. */
 export function steppingClock(): SteppingClock {
@@ -35,6 +39,28 @@ export function runFleet(
     { ...baseInputs(api), ...inputs },
     { clock, ...(random === undefined ? {} : { random }) },
   );
+}
+
+/** Which readings a reply bends: those before the run's first sync (Before), after it, or all. */
+export type Phase = 'before' | 'after' | 'both';
+
+/**
+ * An `intercept` that answers the requests of `kind` in `phase` with `reply`, and leaves every
+ * other request to the fake, so that one reading can fail while the other works.
+ */
+export function replyDuring(
+  phase: Phase,
+  kind: RecordedRequest['kind'],
+  reply: ScriptedReply | ((request: RecordedRequest) => ScriptedReply),
+): (request: RecordedRequest) => ScriptedReply | undefined {
+  let synced = false;
+  return (request) => {
+    if (request.kind === 'sync') synced = true;
+    if (request.kind !== kind || (phase !== 'both' && (phase === 'after') !== synced)) {
+      return undefined;
+    }
+    return typeof reply === 'function' ? reply(request) : reply;
+  };
 }
 
 /** The cf-ray the fake sent with the last sync of `serverId`, which its result must carry. */

@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
+import { isNativeError } from 'node:util/types';
 import { HttpClient } from '@actions/http-client';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import type { Headers, RateLimitPolicy } from './headers.js';
@@ -233,7 +234,8 @@ function readCappedBody(message: IncomingMessage, maxBytes: number): Promise<str
 }
 
 function describeNetworkError(error: unknown): string {
-  if (!(error instanceof Error)) return 'request failed';
+  // Node's own errors come from another realm under some loaders, where instanceof says no.
+  if (!(error instanceof Error) && !isNativeError(error)) return 'request failed';
   const code = (error as NodeJS.ErrnoException).code;
   return code !== undefined && !error.message.includes(code)
     ? `${code}: ${error.message}`

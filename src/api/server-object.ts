@@ -3,6 +3,7 @@
 // objects there: a capability is whatever carries a string `name`; the rest is skipped, never
 // thrown on.
 import { SYNC_STATUSES, isObject, parseErrorDetails, stringField } from './envelope.js';
+import { canonicalJson, hash53, intern } from './fingerprint.js';
 import type { ErrorDetails, SyncStatus } from './envelope.js';
 
 export const AUTHENTICATION_STATUSES = [
@@ -18,14 +19,19 @@ export type AuthenticationStatus = (typeof AUTHENTICATION_STATUSES)[number];
 export const ADMIN_LOGIN_NEEDED =
   'an administrator must authenticate this MCP server in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers → the server → Authenticate) before it can sync';
 
-/** A tool or prompt as the upstream MCP server describes it. */
+/**
+ * A tool or prompt as the upstream MCP server describes it, reduced to what the action asks of
+ * it: its name, whether it changed, and for a tool, what a breaking change is judged by.
+ */
 export interface Capability {
   name: string;
-  description?: string;
-  /** A tool's JSON Schema of its arguments, as given. */
-  inputSchema?: unknown;
-  /** A prompt's arguments, as given. */
-  arguments?: unknown;
+  /** Hash of its description and its input (a tool's `inputSchema`, a prompt's `arguments`). */
+  fingerprint: number;
+  /**
+   * The top level of a tool's input schema as canonical JSON: `type`, `required`, and each
+   * property's `type`. Undefined when the schema is not an object.
+   */
+  inputTop?: string;
 }
 
 /** An override of one capability, by the server (`updated_tools`) or a portal. */
@@ -107,17 +113,41 @@ function capabilities(value: unknown): Capability[] {
   if (!Array.isArray(value)) return [];
   const found: Capability[] = [];
   for (const item of value) {
-    if (!isObject(item)) continue;
-    const name = stringField(item.name);
-    if (name === undefined || name === '') continue;
-    const capability: Capability = { name };
-    const description = stringField(item.description);
-    if (description !== undefined) capability.description = description;
-    if (item.inputSchema !== undefined) capability.inputSchema = item.inputSchema;
-    if (item.arguments !== undefined) capability.arguments = item.arguments;
-    found.push(capability);
+    const capability = capabilityOf(item);
+    if (capability !== undefined) found.push(capability);
   }
   return found;
+}
+
+/** A tool or prompt object as the API gives it, or undefined without a string `name`. */
+export function capabilityOf(item: unknown): Capability | undefined {
+  if (!isObject(item)) return undefined;
+  const name = stringField(item.name);
+  if (name === undefined || name === '') return undefined;
+  const description = stringField(item.description);
+  const input = item.inputSchema ?? item.arguments;
+  const capability: Capability = {
+    name: intern(name),
+    fingerprint: hash53(canonicalJson([description ?? null, input ?? null])),
+  };
+  if (isObject(item.inputSchema)) capability.inputTop = intern(inputTop(item.inputSchema));
+  return capability;
+}
+
+/** What of a schema's top level a breaking change is judged by, as canonical JSON. */
+function inputTop(schema: Record<string, unknown>): string {
+  const top: Record<string, unknown> = {};
+  if (schema.type !== undefined) top.type = schema.type;
+  if (schema.required !== undefined) top.required = schema.required;
+  if (isObject(schema.properties)) {
+    const properties: Record<string, unknown> = {};
+    for (const [name, property] of Object.entries(schema.properties)) {
+      properties[name] =
+        isObject(property) && property.type !== undefined ? { type: property.type } : {};
+    }
+    top.properties = properties;
+  }
+  return canonicalJson(top);
 }
 
 function overrides(value: unknown, aliasField: string): Override[] {

@@ -160,7 +160,7 @@ function changeCounts({ results, dryRun }: FleetReport): string {
   if (compared.length === 0) {
     return results.length === 0 || dryRun
       ? ''
-      : 'capabilities not compared (no reading before the sync)';
+      : 'capabilities not compared (a reading before or after the sync is missing)';
   }
   const changed = compared.filter((result) => hasChanges(result.changes)).length;
   const breaking = compared.reduce(

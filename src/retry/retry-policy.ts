@@ -2,6 +2,8 @@
 // caller passes the time and a random source, so every rule is testable without sleeping.
 import {
   describeApiErrors,
+  isObject,
+  parseErrorDetails,
   parseSyncResult,
   type Envelope,
   type SyncResult,
@@ -40,7 +42,12 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
   // A read's result is a server object, whose own `error` is the last sync's, not this call's.
   const parsed =
     envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
-  const sync = parsed ?? {};
+  // The body's `retryable` decides whatever else the result lacks.
+  const details =
+    parsed === undefined && envelope !== undefined && isObject(envelope.result)
+      ? parseErrorDetails(envelope.result.error_details)
+      : undefined;
+  const sync: SyncResult = parsed ?? (details === undefined ? {} : { errorDetails: details });
   const bodyRetryable = sync.errorDetails?.retryable;
   const refused = status === 401 || status === 403;
   const fail = (retryable: boolean, message: string): Verdict => ({
@@ -71,7 +78,7 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
     if (parsed === undefined) {
       // As good as a body that is no envelope at all: the answer may be whole next time.
       return fail(
-        true,
+        bodyRetryable ?? true,
         `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`,
       );
     }

@@ -41,10 +41,8 @@ interface Kind {
   upstream(state: ServerState): Capability[];
   overrides(state: ServerState): Override[];
   portalOverrides(state: ServerState): Override[] | undefined;
-  /** What a client passes to it, compared besides the description to tell it changed. */
-  input(capability: Capability): unknown;
   /** Breaking changes of the input alone; prompts' arguments are not judged by the contract. */
-  inputBreaks?(before: unknown, after: unknown): string[];
+  inputBreaks?(before: Capability, after: Capability): string[];
 }
 
 const TOOLS: Kind = {
@@ -52,8 +50,10 @@ const TOOLS: Kind = {
   upstream: (state) => state.tools,
   overrides: (state) => state.toolOverrides,
   portalOverrides: (state) => state.portalToolOverrides,
-  input: (capability) => capability.inputSchema,
-  inputBreaks: inputSchemaBreaks,
+  inputBreaks: (before, after) =>
+    before.inputTop === after.inputTop
+      ? []
+      : inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
 };
 
 const PROMPTS: Kind = {
@@ -61,7 +61,6 @@ const PROMPTS: Kind = {
   upstream: (state) => state.prompts,
   overrides: (state) => state.promptOverrides,
   portalOverrides: (state) => state.portalPromptOverrides,
-  input: (capability) => capability.arguments,
 };
 
 function offered(kind: Kind, state: ServerState): Capability[] {
@@ -104,10 +103,9 @@ function diffKind(
   for (const [name, now] of is) {
     const old = was.get(name);
     if (old === undefined) continue;
-    const input = { old: kind.input(old), now: kind.input(now) };
-    if (jsonEqual(old.description, now.description) && jsonEqual(input.old, input.now)) continue;
+    if (old.fingerprint === now.fingerprint) continue;
     changed.push(name);
-    for (const message of kind.inputBreaks?.(input.old, input.now) ?? []) {
+    for (const message of kind.inputBreaks?.(old, now) ?? []) {
       breaks.push({ name, message: `${kind.label} ${name}: ${message}` });
     }
   }
@@ -207,18 +205,9 @@ function typeText(allowed: Set<string> | undefined): string {
   return allowed === undefined ? 'any' : [...allowed].sort(compareText).join('|');
 }
 
-/** Equality of JSON values: object keys in any order, arrays in theirs. */
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    return Array.isArray(b) && a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
-  }
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a);
-  return (
-    keys.length === Object.keys(b).length &&
-    keys.every((key) => Object.hasOwn(b, key) && jsonEqual(a[key], b[key]))
-  );
+/** A schema's top level as kept in a reading; none reads as `{}`: anything goes. */
+function parseTop(text: string | undefined): unknown {
+  return text === undefined ? {} : JSON.parse(text);
 }
 
 /** Code-unit order, the same on every machine (unlike localeCompare). */

@@ -1,0 +1,46 @@
+// A JSON value reduced to what comparing it needs. A fleet's Before and After readings hold every
+// tool of every server at once (10,000 servers of 30 tools are 600,000 of them): kept whole, their
+// descriptions and schemas are most of the action's memory, and all that is ever asked of them is
+// whether they changed.
+
+/** JSON text of `value` with every object's keys in order, so equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
+  }
+  // JSON.parse gives nothing else: strings, finite numbers, booleans, null.
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * A 53-bit hash of `text` (cyrb53): two texts that differ give the same one with a chance of
+ * about 1 in 2^53, which only a reported "changed" could ever miss.
+ */
+export function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}
+
+const interned = new Map<string, string>();
+
+/**
+ * One copy of each text: a fleet's servers share most of their tool names and schemas, and each
+ * reading of each server would otherwise hold its own. Kept for the run, which is one process.
+ */
+export function intern(text: string): string {
+  const known = interned.get(text);
+  if (known !== undefined) return known;
+  interned.set(text, text);
+  return text;
+}
