@@ -1,8 +1,14 @@
 // diffCapabilities and the offered lists: every rule of the contract's `changes`, pinned with
 // exact values, then properties over generated readings.
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import type { Capability, Override, ServerState } from '../../src/api/server-object.js';
+import {
+  capabilityOf,
+  type Capability,
+  type Override,
+  type ServerState,
+} from '../../src/api/server-object.js';
 import {
   diffCapabilities,
   offeredPrompts,
@@ -16,11 +22,15 @@ function state(fields: Partial<ServerState> = {}): ServerState {
   return { id: 'srv', tools: [], prompts: [], toolOverrides: [], promptOverrides: [], ...fields };
 }
 
-function tool(name: string, inputSchema?: unknown, description?: string): Capability {
-  const capability: Capability = { name };
-  if (inputSchema !== undefined) capability.inputSchema = inputSchema;
-  if (description !== undefined) capability.description = description;
+/** A capability as a reading holds it, from the tool or prompt object the API gives. */
+function read(raw: { name: string; [field: string]: unknown }): Capability {
+  const capability = capabilityOf(raw);
+  if (capability === undefined) throw new Error(`not a capability: ${JSON.stringify(raw)}`);
   return capability;
+}
+
+function tool(name: string, inputSchema?: unknown, description?: string): Capability {
+  return read({ name, inputSchema, description });
 }
 
 function names(capabilities: Capability[]): string[] {
@@ -88,16 +98,23 @@ describe('offeredTools and offeredPrompts', () => {
   });
 
   it('counts a repeated name once, as its first entry, and the first override of a name', () => {
+    const [first, b, second] = [
+      tool('a', undefined, 'first'),
+      tool('b'),
+      tool('a', undefined, 'second'),
+    ];
+    expect(first).not.toEqual(second);
     const offered = offeredTools(
       state({
-        tools: [tool('a', undefined, 'first'), tool('b'), tool('a', undefined, 'second')],
+        tools: [first, b, second],
         toolOverrides: [
           { name: 'b', enabled: true },
           { name: 'b', enabled: false },
         ],
       }),
     );
-    expect(offered).toEqual([{ name: 'a', description: 'first' }, { name: 'b' }]);
+    expect(offered).toEqual([first, b]);
+    expect(offered[0]).toBe(first);
   });
 
   it('applies prompt overrides to prompts and tool overrides to tools only', () => {
@@ -123,11 +140,11 @@ describe('diffCapabilities: added, removed, changed', () => {
   it('lists added, removed and changed names sorted, tools and prompts apart', () => {
     const before = state({
       tools: [tool('zeta'), tool('beta', undefined, 'old'), tool('alpha')],
-      prompts: [{ name: 'p', arguments: [{ name: 'x' }] }],
+      prompts: [read({ name: 'p', arguments: [{ name: 'x' }] })],
     });
     const after = state({
       tools: [tool('gamma'), tool('beta', undefined, 'new'), tool('alpha'), tool('delta')],
-      prompts: [{ name: 'p', arguments: [{ name: 'y' }] }, { name: 'q' }],
+      prompts: [read({ name: 'p', arguments: [{ name: 'y' }] }), read({ name: 'q' })],
     });
     expect(diffCapabilities(before, after)).toEqual({
       tools: { added: ['delta', 'gamma'], removed: ['zeta'], changed: ['beta'] },
@@ -159,6 +176,61 @@ describe('diffCapabilities: added, removed, changed', () => {
     const before = state({ tools: [tool('a'), tool('b')] });
     const after = state({ tools: [tool('a', undefined, ''), tool('b', {})] });
     expect(diffCapabilities(before, after).tools.changed).toEqual(['a', 'b']);
+  });
+
+  it('tells a null input from none', () => {
+    const before = state({ tools: [tool('t')], prompts: [read({ name: 'p' })] });
+    const after = state({
+      tools: [tool('t', null)],
+      prompts: [read({ name: 'p', arguments: null })],
+    });
+    expect(diffCapabilities(before, after)).toEqual({
+      ...NO_CHANGE,
+      tools: { added: [], removed: [], changed: ['t'] },
+      prompts: { added: [], removed: [], changed: ['p'] },
+    });
+  });
+
+  it("does not compare a tool's arguments or a prompt's inputSchema", () => {
+    const before = state({
+      tools: [read({ name: 't', arguments: [1] })],
+      prompts: [read({ name: 'p', inputSchema: { a: 1 }, arguments: [] })],
+    });
+    const after = state({
+      tools: [read({ name: 't', arguments: [2] })],
+      prompts: [read({ name: 'p', inputSchema: { a: 2 }, arguments: [] })],
+    });
+    expect(diffCapabilities(before, after)).toEqual(NO_CHANGE);
+  });
+
+  it("compares a tool's inputSchema and a prompt's arguments whatever lies beside them", () => {
+    const before = state({
+      tools: [read({ name: 't', arguments: [] })],
+      prompts: [read({ name: 'p', inputSchema: {}, arguments: [1] })],
+    });
+    const after = state({
+      tools: [read({ name: 't', inputSchema: [], arguments: [] })],
+      prompts: [read({ name: 'p', inputSchema: {}, arguments: [2] })],
+    });
+    expect(diffCapabilities(before, after)).toEqual({
+      ...NO_CHANGE,
+      tools: { added: [], removed: [], changed: ['t'] },
+      prompts: { added: [], removed: [], changed: ['p'] },
+    });
+  });
+
+  it('calls a tool changed, not broken, when only a detail below its top level changed', () => {
+    const schema = (description: string) => ({
+      type: 'object',
+      properties: { q: { type: 'string', description, minLength: 1 } },
+      required: ['q'],
+    });
+    expect(
+      diffCapabilities(
+        state({ tools: [tool('t', schema('the query'))] }),
+        state({ tools: [tool('t', schema('what to look for'))] }),
+      ),
+    ).toEqual({ ...NO_CHANGE, tools: { added: [], removed: [], changed: ['t'] } });
   });
 
   it('compares the first of repeated names only', () => {
@@ -330,6 +402,19 @@ describe("diffCapabilities: a tool's input schema", () => {
     ).toEqual(['tool t: input a changed type from string to number']);
   });
 
+  it('judges a property named __proto__ like any other', () => {
+    const schema = (type: string) =>
+      JSON.parse(
+        `{"type":"object","properties":{"__proto__":{"type":"${type}"},"a":{}}}`,
+      ) as unknown;
+    expect(schemaBreaks(schema('string'), object({ a: {} }))).toEqual([
+      'tool t: input __proto__ removed',
+    ]);
+    expect(schemaBreaks(schema('string'), schema('number'))).toEqual([
+      'tool t: input __proto__ changed type from string to number',
+    ]);
+  });
+
   it('orders messages by property, and for one property removed before required', () => {
     expect(
       schemaBreaks(object({ c: { type: 'string' }, b: {}, a: {} }), {
@@ -346,8 +431,10 @@ describe("diffCapabilities: a tool's input schema", () => {
   });
 
   it("does not judge a prompt's arguments", () => {
-    const before = state({ prompts: [{ name: 'p', arguments: [{ name: 'a' }] }] });
-    const after = state({ prompts: [{ name: 'p', arguments: [{ name: 'a', required: true }] }] });
+    const before = state({ prompts: [read({ name: 'p', arguments: [{ name: 'a' }] })] });
+    const after = state({
+      prompts: [read({ name: 'p', arguments: [{ name: 'a', required: true }] })],
+    });
     expect(diffCapabilities(before, after)).toEqual({
       ...NO_CHANGE,
       prompts: { added: [], removed: [], changed: ['p'] },
@@ -455,24 +542,23 @@ const schemaArb: fc.Arbitrary<unknown> = fc.oneof(
     { requiredKeys: [] },
   ),
 );
-const capabilityArb: fc.Arbitrary<Capability> = fc.record(
-  {
-    name: nameArb,
-    description: fc.constantFrom('one', 'two'),
-    inputSchema: schemaArb,
-    arguments: fc.constantFrom([], [{ name: 'x' }], [{ name: 'x', required: true }]),
-  },
+const descriptionArb = fc.constantFrom('one', 'two');
+const argumentsArb = fc.constantFrom(null, [], [{ name: 'x' }], [{ name: 'x', required: true }]);
+/** Tool or prompt objects as the API gives them, with either kind's fields or both. */
+const rawCapabilityArb = fc.record(
+  { name: nameArb, description: descriptionArb, inputSchema: schemaArb, arguments: argumentsArb },
   { requiredKeys: ['name'] },
 );
 const overrideArb: fc.Arbitrary<Override> = fc.record(
   { name: nameArb, alias: fc.constantFrom('x1', 'x2'), enabled: fc.boolean() },
   { requiredKeys: ['name'] },
 );
-const stateArb: fc.Arbitrary<ServerState> = fc.record(
+/** A reading with its tools and prompts as the API gives them: see `reading`. */
+const rawStateArb = fc.record(
   {
     id: fc.constant('srv'),
-    tools: fc.array(capabilityArb, { maxLength: 5 }),
-    prompts: fc.array(capabilityArb, { maxLength: 5 }),
+    tools: fc.array(rawCapabilityArb, { maxLength: 5 }),
+    prompts: fc.array(rawCapabilityArb, { maxLength: 5 }),
     toolOverrides: fc.array(overrideArb, { maxLength: 3 }),
     promptOverrides: fc.array(overrideArb, { maxLength: 3 }),
     portalToolOverrides: fc.array(overrideArb, { maxLength: 3 }),
@@ -483,6 +569,16 @@ const stateArb: fc.Arbitrary<ServerState> = fc.record(
     requiredKeys: ['id', 'tools', 'prompts', 'toolOverrides', 'promptOverrides'],
   },
 );
+type RawState = Omit<ServerState, 'tools' | 'prompts'> & {
+  tools: { name: string }[];
+  prompts: { name: string }[];
+};
+
+function reading(raw: RawState): ServerState {
+  return { ...raw, tools: raw.tools.map(read), prompts: raw.prompts.map(read) };
+}
+
+const stateArb: fc.Arbitrary<ServerState> = rawStateArb.map(reading);
 
 /** The same JSON with every object's keys in reverse order. */
 function reversedKeys(value: unknown): unknown {
@@ -505,9 +601,38 @@ function subject(message: string): { label: string; name: string } {
 describe('diffCapabilities: properties', () => {
   it('finds no change between a reading and itself, whatever the key order', () => {
     fc.assert(
-      fc.property(stateArb, (reading) => {
-        expect(diffCapabilities(reading, reading)).toEqual(NO_CHANGE);
-        expect(diffCapabilities(reading, reversedKeys(reading) as ServerState)).toEqual(NO_CHANGE);
+      fc.property(rawStateArb, (raw) => {
+        expect(diffCapabilities(reading(raw), reading(raw))).toEqual(NO_CHANGE);
+        expect(diffCapabilities(reading(raw), reading(reversedKeys(raw) as RawState))).toEqual(
+          NO_CHANGE,
+        );
+      }),
+      RUNS,
+    );
+  });
+
+  it('calls a capability changed exactly when its description or input differs as JSON', () => {
+    // The rule before fingerprints, as the contract words it: a tool's input is its inputSchema, a
+    // prompt's its arguments; keys in any order, a missing one unlike null. The JSON round trip
+    // only sheds the null prototypes fast-check gives some objects.
+    const compared = (raw: Record<string, unknown>, input: 'inputSchema' | 'arguments') => [
+      typeof raw.description === 'string' ? raw.description : undefined,
+      raw[input] === undefined ? undefined : (JSON.parse(JSON.stringify(raw[input])) as unknown),
+    ];
+    const differs = (
+      input: 'inputSchema' | 'arguments',
+      a: Record<string, unknown>,
+      b: Record<string, unknown>,
+    ): boolean => !isDeepStrictEqual(compared(a, input), compared(b, input));
+    fc.assert(
+      fc.property(rawCapabilityArb, rawCapabilityArb, (was, raw) => {
+        const now = { ...raw, name: was.name };
+        const changes = diffCapabilities(
+          state({ tools: [read(was)], prompts: [read(was)] }),
+          state({ tools: [read(now)], prompts: [read(now)] }),
+        );
+        expect(changes.tools.changed).toEqual(differs('inputSchema', was, now) ? [was.name] : []);
+        expect(changes.prompts.changed).toEqual(differs('arguments', was, now) ? [was.name] : []);
       }),
       RUNS,
     );

@@ -98,6 +98,10 @@ describe('parseRateLimit', () => {
     });
   });
 
+  it('ignores parameters without a value (true in RFC 8941), whatever their name', () => {
+    expect(rateLimit('"default";r=5;t=1;rx;tx')).toEqual({ remaining: 5, resetSeconds: 1 });
+  });
+
   it('lets the item with the fewest remaining bind', () => {
     expect(rateLimit('"default";r=50;t=30, "burst";r=5;t=1, "day";r=900;t=8000')).toEqual({
       remaining: 5,

@@ -136,6 +136,14 @@ describe('RateLimitGate, step by step', () => {
     expect(await admitNow(gate, clock)).toHaveLength(3);
   });
 
+  it('pauses for a late 429’s reset of r=0 when it ends after the window we know', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(b!, 200, rateLimitHeaders(5, 2)); // the current window, from b: ends by 2000
+    gate.settle(a!, 429, rateLimitHeaders(0, 3)); // a, an older window: none left for 3 s
+    expect((await openedAt(gate, clock))[1]).toBe(3000);
+  });
+
   it('trusts a 429’s reading over a higher count of its own', async () => {
     const { clock, gate } = setup();
     const [a, b] = await admitNow(gate, clock, 2);
@@ -279,6 +287,15 @@ describe('RateLimitGate, step by step', () => {
     gate.settle(b!, 200, rateLimitHeaders(3, 60)); // b, counted in a later window: 3 - 1 (a)
     expect(await admitNow(gate, clock)).toHaveLength(2);
     expect((await openedAt(gate, clock))[1]).toBe(60_000);
+  });
+
+  it('lets the first reading of a new window cap what the last window left', async () => {
+    const { clock, gate } = setup();
+    const [a, b] = await admitNow(gate, clock, 2);
+    gate.settle(a!, 200, rateLimitHeaders(10, 2)); // b went after a: 9 left until 2000
+    await clock.sleep(2500);
+    gate.settle(b!, 200, rateLimitHeaders(2, 60)); // b was counted in the next window: 2 left
+    expect(await admitNow(gate, clock)).toHaveLength(2);
   });
 
   it('takes a reading that ends up to a second later as the same window', async () => {

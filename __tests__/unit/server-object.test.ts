@@ -2,11 +2,14 @@
 // and `mcp_portal_server` becomes, what is skipped, and that no JSON makes them throw.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { canonicalJson, hash53 } from '../../src/api/fingerprint.js';
 import {
   AUTHENTICATION_STATUSES,
   authenticationStatus,
+  capabilityOf,
   parsePortal,
   parseServerState,
+  type Capability,
   type ServerState,
 } from '../../src/api/server-object.js';
 
@@ -43,17 +46,8 @@ describe('parseServerState: a server object', () => {
       id: 'docs-mcp',
       status: 'ready',
       authenticationStatus: 'connected',
-      tools: [
-        {
-          name: 'search',
-          description: 'Search the docs',
-          inputSchema: { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] },
-        },
-        { name: 'fetch' },
-      ],
-      prompts: [
-        { name: 'summarize', description: 'Summarize a page', arguments: [{ name: 'url' }] },
-      ],
+      tools: SERVER_OBJECT.tools.map(capabilityOf),
+      prompts: SERVER_OBJECT.prompts.map(capabilityOf),
       toolOverrides: [
         { name: 'search', alias: 'docs_search', enabled: true },
         { name: 'fetch', enabled: false },
@@ -135,8 +129,8 @@ describe('parseServerState: a server object', () => {
       prompts: { name: 'not a list' },
     });
     expect(state?.tools).toStrictEqual([
-      { name: 'kept', inputSchema: null },
-      { name: 'schema-true', inputSchema: true },
+      capabilityOf({ name: 'kept', inputSchema: null }),
+      capabilityOf({ name: 'schema-true', inputSchema: true }),
     ]);
     expect(state?.prompts).toStrictEqual([]);
   });
@@ -146,7 +140,11 @@ describe('parseServerState: a server object', () => {
       id: 'a',
       tools: [{ name: 't' }, { name: 't', description: 'x' }],
     });
-    expect(state?.tools).toStrictEqual([{ name: 't' }, { name: 't', description: 'x' }]);
+    expect(state?.tools).toStrictEqual([
+      capabilityOf({ name: 't' }),
+      capabilityOf({ name: 't', description: 'x' }),
+    ]);
+    expect(state?.tools[0]).not.toEqual(state?.tools[1]);
   });
 
   it('skips overrides without a name and drops an empty alias or a non-boolean enabled', () => {
@@ -203,8 +201,8 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
       id: 'docs-mcp',
       status: 'waiting',
       authenticationStatus: 'required',
-      tools: [{ name: 'search' }, { name: 'fetch' }, { name: 'delete' }],
-      prompts: [{ name: 'summarize' }],
+      tools: ENTRY.tools.map(capabilityOf),
+      prompts: ENTRY.prompts.map(capabilityOf),
       portalToolOverrides: [
         { name: 'search', alias: 'portal_search', enabled: true },
         { name: 'fetch', enabled: true },
@@ -252,6 +250,160 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
   });
 });
 
+describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', () => {
+  const SCHEMA = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    type: 'object',
+    description: 'What to search',
+    properties: {
+      query: { type: 'string', description: 'Words to look for', minLength: 1 },
+      limit: { type: 'integer', default: 10, minimum: 1 },
+    },
+    required: ['query'],
+    additionalProperties: false,
+  };
+  /** SCHEMA with every object's keys in another order. */
+  const SHUFFLED = {
+    additionalProperties: false,
+    required: ['query'],
+    properties: {
+      limit: { minimum: 1, default: 10, type: 'integer' },
+      query: { minLength: 1, description: 'Words to look for', type: 'string' },
+    },
+    description: 'What to search',
+    type: 'object',
+    $schema: 'http://json-schema.org/draft-07/schema#',
+  };
+  const SEARCH = { name: 'search', description: 'Search the docs', inputSchema: SCHEMA };
+
+  it("keeps a tool's name, a fingerprint of its description and schema, and the schema's top", () => {
+    expect(capabilityOf(SEARCH)).toStrictEqual({
+      name: 'search',
+      fingerprint: hash53(canonicalJson(['Search the docs', SCHEMA])),
+      inputTop:
+        '{"properties":{"limit":{"type":"integer"},"query":{"type":"string"}},"required":["query"],"type":"object"}',
+    });
+  });
+
+  it("fingerprints a prompt's arguments and gives it no inputTop", () => {
+    const args = [{ name: 'url', required: true }];
+    expect(
+      capabilityOf({ name: 'summarize', description: 'Summarize a page', arguments: args }),
+    ).toStrictEqual({
+      name: 'summarize',
+      fingerprint: hash53(canonicalJson(['Summarize a page', args])),
+      inputTop: undefined,
+    });
+  });
+
+  it('fingerprints a missing description and input as null, and a description not a string as none', () => {
+    expect(capabilityOf({ name: 'fetch' })).toStrictEqual({
+      name: 'fetch',
+      fingerprint: hash53('[null,null]'),
+      inputTop: undefined,
+    });
+    expect(capabilityOf({ name: 'fetch', description: 7 })).toStrictEqual(
+      capabilityOf({ name: 'fetch' }),
+    );
+  });
+
+  it('gives the same capability whatever the order of keys', () => {
+    expect(
+      capabilityOf({ inputSchema: SHUFFLED, description: 'Search the docs', name: 'search' }),
+    ).toStrictEqual(capabilityOf(SEARCH));
+  });
+
+  it.each<[string, Record<string, unknown>]>([
+    ['another description', { description: 'Search every doc' }],
+    ['no description', { description: undefined }],
+    ['an empty description', { description: '' }],
+    ['no schema', { inputSchema: undefined }],
+    ['an empty schema', { inputSchema: {} }],
+    [
+      'a detail below the top level',
+      {
+        inputSchema: {
+          ...SCHEMA,
+          properties: { ...SCHEMA.properties, limit: { type: 'integer', default: 20, minimum: 1 } },
+        },
+      },
+    ],
+    ['required in another order', { inputSchema: { ...SCHEMA, required: ['query', 'limit'] } }],
+  ])('changes the fingerprint for %s', (_case, fields) => {
+    expect(capabilityOf({ ...SEARCH, ...fields })?.fingerprint).not.toBe(
+      capabilityOf(SEARCH)?.fingerprint,
+    );
+  });
+
+  it('keeps the order of arrays in the fingerprint and in inputTop', () => {
+    const ab = capabilityOf({ name: 't', inputSchema: { required: ['a', 'b'] } });
+    const ba = capabilityOf({ name: 't', inputSchema: { required: ['b', 'a'] } });
+    expect(ab?.fingerprint).not.toBe(ba?.fingerprint);
+    expect([ab?.inputTop, ba?.inputTop]).toEqual([
+      '{"required":["a","b"]}',
+      '{"required":["b","a"]}',
+    ]);
+  });
+
+  it("keeps of each property its type alone, and the schema's type and required as given", () => {
+    const inputSchema = {
+      type: ['object'],
+      required: 'query',
+      properties: {
+        nested: { type: 'object', properties: { deep: { type: 'string' } }, required: ['deep'] },
+        choice: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+        union: { type: ['string', 'null'], description: 'or nothing' },
+        odd: { type: 7 },
+        any: true,
+        none: null,
+      },
+    };
+    expect(capabilityOf({ name: 't', inputSchema })?.inputTop).toBe(
+      '{"properties":{"any":{},"choice":{},"nested":{"type":"object"},"none":{},"odd":{"type":7},"union":{"type":["string","null"]}},"required":"query","type":["object"]}',
+    );
+  });
+
+  it('leaves out of inputTop what the schema lacks, and properties that are not an object', () => {
+    expect(capabilityOf({ name: 't', inputSchema: {} })?.inputTop).toBe('{}');
+    expect(capabilityOf({ name: 't', inputSchema: { properties: ['a'] } })?.inputTop).toBe('{}');
+    expect(capabilityOf({ name: 't', inputSchema: { properties: {} } })?.inputTop).toBe(
+      '{"properties":{}}',
+    );
+  });
+
+  it('keeps a property named __proto__ in inputTop', () => {
+    const inputSchema: unknown = JSON.parse('{"properties":{"__proto__":{"type":"string"}}}');
+    expect(capabilityOf({ name: 't', inputSchema })?.inputTop).toBe(
+      '{"properties":{"__proto__":{"type":"string"}}}',
+    );
+  });
+
+  it.each([
+    ['absent', undefined],
+    ['null', null],
+    ['a string', 'junk'],
+    ['true', true],
+    ['a list', [{ type: 'object' }]],
+  ])('gives no inputTop when the schema is %s', (_case, inputSchema) => {
+    expect(capabilityOf({ name: 't', inputSchema })).toStrictEqual({
+      name: 't',
+      fingerprint: hash53(canonicalJson([null, inputSchema ?? null])),
+      inputTop: undefined,
+    });
+  });
+
+  it.each([
+    ['not an object', 'search'],
+    ['null', null],
+    ['a list', [{ name: 'search' }]],
+    ['no name', { description: 'nameless' }],
+    ['an empty name', { name: '' }],
+    ['a name that is not a string', { name: 5 }],
+  ])('answers undefined for %s', (_case, value) => {
+    expect(capabilityOf(value)).toBeUndefined();
+  });
+});
+
 describe('authenticationStatus', () => {
   it.each(AUTHENTICATION_STATUSES.map((status) => [status]))('keeps %s', (status) => {
     expect(authenticationStatus(status)).toBe(status);
@@ -295,7 +447,7 @@ describe('parsePortal', () => {
           id: 'docs-mcp',
           status: 'ready',
           ...EMPTY_STATE,
-          tools: [{ name: 'search' }],
+          tools: [capabilityOf({ name: 'search' })],
           portalToolOverrides: [],
           portalPromptOverrides: [],
         },
@@ -357,10 +509,19 @@ describe('never throws', () => {
   );
   const anyValue = fc.oneof(serverLike, fc.jsonValue(), fc.anything());
 
+  /** A fingerprint a 53-bit hash gives; an inputTop that reads back as a JSON object. */
+  function expectWellFormedReduction({ fingerprint, inputTop }: Capability): void {
+    expect(Number.isSafeInteger(fingerprint) && fingerprint >= 0).toBe(true);
+    if (inputTop === undefined) return;
+    const top: unknown = JSON.parse(inputTop);
+    expect(typeof top === 'object' && top !== null && !Array.isArray(top)).toBe(true);
+  }
+
   function expectWellFormed(state: ServerState): void {
     expect(typeof state.id).toBe('string');
     for (const capability of [...state.tools, ...state.prompts]) {
       expect(typeof capability.name === 'string' && capability.name !== '').toBe(true);
+      expectWellFormedReduction(capability);
     }
     const overrides = [
       ...state.toolOverrides,
@@ -401,6 +562,18 @@ describe('never throws', () => {
         for (const server of portal.servers) expectWellFormed(server);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('capabilityOf answers the same for a copy with its keys sorted, or undefined', () => {
+    fc.assert(
+      fc.property(capabilityLike, (value) => {
+        const capability = capabilityOf(value);
+        if (capability === undefined) return;
+        expectWellFormedReduction(capability);
+        expect(capabilityOf(JSON.parse(canonicalJson(value)))).toStrictEqual(capability);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -8,6 +8,7 @@ import { SYNC_STATUSES } from '../../src/api/envelope.js';
 import {
   ADMIN_LOGIN_NEEDED,
   AUTHENTICATION_STATUSES,
+  capabilityOf,
   type Capability,
   type ServerState,
 } from '../../src/api/server-object.js';
@@ -34,13 +35,20 @@ const RULES: VerdictRules = {
 };
 const DRY: VerdictRules = { ...RULES, dryRun: true };
 
+/** A capability as a reading holds it, from the tool or prompt object the API gives. */
+function read(raw: { name: string; [field: string]: unknown }): Capability {
+  const capability = capabilityOf(raw);
+  if (capability === undefined) throw new Error(`not a capability: ${JSON.stringify(raw)}`);
+  return capability;
+}
+
 function state(fields: Partial<ServerState> = {}): ServerState {
   return {
     id: ID,
     status: 'ready',
     authenticationStatus: 'not_required',
-    tools: [{ name: 'search' }, { name: 'fetch' }],
-    prompts: [{ name: 'summarize' }],
+    tools: [read({ name: 'search' }), read({ name: 'fetch' })],
+    prompts: [read({ name: 'summarize' })],
     toolOverrides: [],
     promptOverrides: [],
     ...fields,
@@ -421,7 +429,7 @@ describe('expected-tools', () => {
 
   it('wins over a breaking change when both fail the server', () => {
     const result = verdict(
-      { after: state({ tools: [{ name: 'search' }] }) },
+      { after: state({ tools: [read({ name: 'search' })] }) },
       { expectedTools: ['fetch'], onBreakingChange: 'fail' },
     );
     expect(result.error).toBe('missing expected tool: fetch');
@@ -430,7 +438,7 @@ describe('expected-tools', () => {
 
 describe('breaking changes', () => {
   const after = state({
-    tools: [{ name: 'search', inputSchema: { type: 'object', required: ['q'] } }],
+    tools: [read({ name: 'search', inputSchema: { type: 'object', required: ['q'] } })],
   });
 
   it('passes by default (on-breaking-change: warn), keeping the changes for the report', () => {
@@ -456,7 +464,7 @@ describe('breaking changes', () => {
 
   it('says change, not changes, for one', () => {
     const result = verdict(
-      { after: state({ tools: [{ name: 'search' }] }) },
+      { after: state({ tools: [read({ name: 'search' })] }) },
       { onBreakingChange: 'fail' },
     );
     expect(result.error).toBe('breaking change (on-breaking-change: fail): tool fetch removed');
@@ -469,7 +477,9 @@ describe('breaking changes', () => {
   });
 
   it('does not fail on additions', () => {
-    const grown = state({ tools: [{ name: 'search' }, { name: 'fetch' }, { name: 'deploy' }] });
+    const grown = state({
+      tools: [read({ name: 'search' }), read({ name: 'fetch' }), read({ name: 'deploy' })],
+    });
     const result = verdict({ after: grown }, { onBreakingChange: 'fail' });
     expect([result.status, result.changes?.tools.added]).toEqual(['ready', ['deploy']]);
   });
@@ -559,7 +569,7 @@ describe('a stopped run', () => {
   });
 
   it('still applies the rules to a server whose After reading was made', () => {
-    const result = stopped({ after: state({ tools: [{ name: 'fetch' }] }) });
+    const result = stopped({ after: state({ tools: [read({ name: 'fetch' })] }) });
     expect(result.error).toBe('missing expected tool: search');
   });
 });
@@ -668,7 +678,7 @@ describe('properties over generated facts', () => {
       name: fc.constantFrom(...NAMES),
       inputSchema: fc.constantFrom(undefined, {}, { required: ['q'] }),
     })
-    .map(({ name, inputSchema }) => (inputSchema === undefined ? { name } : { name, inputSchema }));
+    .map(read);
   const override = fc.record(
     { name: fc.constantFrom(...NAMES), alias: fc.constantFrom('x', 'y'), enabled: fc.boolean() },
     { requiredKeys: ['name'] },

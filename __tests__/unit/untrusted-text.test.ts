@@ -145,6 +145,12 @@ describe('redactor', () => {
     expect(redact('a cfut_SECRET_1234 b cfut_SECRET_1234gkey_OTHER_5678')).toBe('a *** b ******');
   });
 
+  it('replaces a secret when the text holds only one of them', () => {
+    expect(redactor(['cfut_SECRET_1234', 'gkey_OTHER_5678'])('only gkey_OTHER_5678')).toBe(
+      'only ***',
+    );
+  });
+
   it('leaves values shorter than 8 characters, which cannot be credentials', () => {
     expect(redactor(['short12', 'exactly8'])('short12 exactly8')).toBe('short12 ***');
   });

@@ -1,0 +1,153 @@
+// canonicalJson and hash53, the two halves of a capability's fingerprint: exact texts and values,
+// then properties over generated JSON and strings.
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { canonicalJson, hash53 } from '../../src/api/fingerprint.js';
+
+const RUNS = { numRuns: 500 };
+
+/** The same JSON with every object's keys in an order drawn from `next`. */
+function shuffledKeys(value: unknown, next: () => number): unknown {
+  if (Array.isArray(value)) return value.map((item) => shuffledKeys(item, next));
+  if (typeof value !== 'object' || value === null) return value;
+  const entries = Object.entries(value).map((entry) => ({ entry, rank: next() }));
+  entries.sort((a, b) => a.rank - b.rank);
+  return Object.fromEntries(
+    entries.map(({ entry: [key, item] }) => [key, shuffledKeys(item, next)]),
+  );
+}
+
+/** `value` with -0 as 0: JSON writes both as 0, so no text can tell them apart. */
+function signlessZeros(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
+  if (Array.isArray(value)) return value.map(signlessZeros);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, signlessZeros(item)]));
+}
+
+describe('canonicalJson', () => {
+  it('sorts the keys of every object, nested ones too, and keeps arrays in their order', () => {
+    expect(
+      canonicalJson({ b: [3, { d: 1, c: null }, [2, 1]], a: { z: true, y: { x: 'x', w: [] } } }),
+    ).toBe('{"a":{"y":{"w":[],"x":"x"},"z":true},"b":[3,{"c":null,"d":1},[2,1]]}');
+  });
+
+  it('sorts keys by code unit, numeric-looking ones too', () => {
+    expect(canonicalJson({ b: 1, B: 2, é: 3, a: 4, 10: 5, 9: 6, '': 7 })).toBe(
+      '{"":7,"10":5,"9":6,"B":2,"a":4,"b":1,"é":3}',
+    );
+  });
+
+  it.each<[string, unknown, string]>([
+    ['null', null, 'null'],
+    ['true', true, 'true'],
+    ['false', false, 'false'],
+    ['zero', 0, '0'],
+    ['minus zero', -0, '0'],
+    ['a fraction', -1.5e-7, '-1.5e-7'],
+    ['a large number', 1e21, '1e+21'],
+    ['an empty string', '', '""'],
+    ['an empty object', {}, '{}'],
+    ['an empty array', [], '[]'],
+    [
+      'quotes, a backslash and control characters',
+      'say "hi"\\\n\t\u0001',
+      '"say \\"hi\\"\\\\\\n\\t\\u0001"',
+    ],
+    ['text beyond ASCII, and a lone surrogate', 'é😀\ud800', '"é😀\\ud800"'],
+  ])('writes %s as JSON.stringify does', (_case, value, text) => {
+    expect([canonicalJson(value), JSON.stringify(value)]).toEqual([text, text]);
+  });
+
+  it('escapes keys as it escapes strings', () => {
+    expect(canonicalJson({ 'a"b': 1, '\n': [{ '\\': null }] })).toBe(
+      '{"\\n":[{"\\\\":null}],"a\\"b":1}',
+    );
+  });
+
+  it('keeps a key named __proto__ that JSON.parse made', () => {
+    expect(canonicalJson(JSON.parse('{"b":0,"__proto__":{"a":1}}'))).toBe(
+      '{"__proto__":{"a":1},"b":0}',
+    );
+  });
+
+  it('gives the text of a JSON copy for any value with its keys in any order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.gen(), (value, gen) => {
+        const copy: unknown = JSON.parse(JSON.stringify(value));
+        expect(canonicalJson(shuffledKeys(value, () => gen(fc.nat)))).toBe(canonicalJson(copy));
+      }),
+      RUNS,
+    );
+  });
+
+  it('writes JSON that reads back as the same value', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(JSON.parse(canonicalJson(value))).toEqual(signlessZeros(value));
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe('hash53', () => {
+  // The values published with cyrb53 (seed 0), which hash53 is.
+  it.each([
+    ['', 3338908027751811],
+    ['a', 7929297801672961],
+    ['b', 8684336938537663],
+    ['revenge', 4051478007546757],
+    ['revenue', 8309097637345594],
+  ])('hashes %j to %d', (text, hash) => {
+    expect(hash53(text)).toBe(hash);
+  });
+
+  it('hashes what capabilityOf hashes', () => {
+    expect(hash53('[null,null]')).toBe(5253334266219222);
+    expect(hash53('["Search the docs",{"type":"object"}]')).toBe(5727331447057883);
+  });
+
+  it('answers an integer in [0, 2^53) for any string', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const hash = hash53(text);
+        expect(Number.isSafeInteger(hash) && hash >= 0 && hash < 2 ** 53).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('tells apart every one-character edit of a sample', () => {
+    const sample = '{"properties":{"q":{"type":"string"}},"required":["q"]}';
+    const edits = new Set<string>([sample]);
+    for (let i = 0; i <= sample.length; i += 1) {
+      const [head, tail] = [sample.slice(0, i), sample.slice(i)];
+      edits.add(head + tail.slice(1));
+      for (const char of ['a', 'b', ' ', '"', '\u0000', 'é']) {
+        edits.add(head + char + tail);
+        edits.add(head + char + tail.slice(1));
+      }
+    }
+    // Some edits give the same text (a character replaced by itself, one of a pair deleted).
+    expect(edits.size).toBeGreaterThan(sample.length * 10);
+    expect(new Set([...edits].map(hash53)).size).toBe(edits.size);
+  });
+
+  it('changes when one code unit of any string changes', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', minLength: 1 }),
+        fc.nat(),
+        fc.integer({ min: 1, max: 0xffff }),
+        (text, at, delta) => {
+          const i = at % text.length;
+          const code = (text.charCodeAt(i) + delta) % 0x10000;
+          const edited = text.slice(0, i) + String.fromCharCode(code) + text.slice(i + 1);
+          expect(hash53(edited)).not.toBe(hash53(text));
+        },
+      ),
+      RUNS,
+    );
+  });
+});
