@@ -32073,7 +32073,8 @@ class Hash53 {
             this.string(value);
         }
         else {
-            this.text(String(value));
+            // Ended, so that numbers side by side (`[1,2]`, `[12]`) stay apart.
+            this.text(`${String(value)};`);
         }
     }
     string(text) {
@@ -32111,8 +32112,9 @@ function intern(text) {
     return text;
 }
 /**
- * `value` as canonical JSON, written once for all the equal values of a run: values with equal
- * hashes are taken as equal, and the text is built only for the first of them.
+ * `value` as canonical JSON, written once for all the equal values of a run: the text is built
+ * only for the first value of each hash, so two values that differ would share a text only if
+ * their hashes collided, a chance of about 1 in 2^53.
  */
 function internedJson(value) {
     const key = hashJson(value);
@@ -32150,8 +32152,8 @@ function parseServerState(value) {
         return undefined;
     const state = {
         id,
-        tools: capabilities(value.tools),
-        prompts: capabilities(value.prompts),
+        tools: capabilities(value.tools, 'inputSchema'),
+        prompts: capabilities(value.prompts, 'arguments'),
         toolOverrides: [],
         promptOverrides: [],
     };
@@ -32192,32 +32194,34 @@ function authenticationStatus(value) {
 function hasAlias(override) {
     return override.alias !== undefined;
 }
-function capabilities(value) {
+function capabilities(value, inputField) {
     if (!Array.isArray(value))
         return [];
     const found = [];
     for (const item of value) {
-        const capability = capabilityOf(item);
+        const capability = capabilityOf(item, inputField);
         if (capability !== undefined)
             found.push(capability);
     }
     return found;
 }
 /** A tool or prompt object as the API gives it, or undefined without a string `name`. */
-function capabilityOf(item) {
+function capabilityOf(item, inputField) {
     if (!isObject(item))
         return undefined;
     const name = stringField(item.name);
     if (name === undefined || name === '')
         return undefined;
     const description = stringField(item.description);
-    const input = item.inputSchema ?? item.arguments;
+    const input = item[inputField];
+    const schema = inputField === 'inputSchema' ? input : undefined;
     // Built whole in one literal: a field added later would move every capability's fields out
     // of the object into a separate array, a fifth more memory across a large fleet.
     return {
         name: intern(name),
-        fingerprint: hashJson([description ?? null, input ?? null]),
-        inputTop: isObject(item.inputSchema) ? internedJson(inputTop(item.inputSchema)) : undefined,
+        // Absent and null hash apart: `undefined` and `null` are different texts to the hash.
+        fingerprint: hashJson({ description, input }),
+        inputTop: isObject(schema) ? internedJson(inputTop(schema)) : undefined,
     };
 }
 /** What of a schema's top level a breaking change is judged by. */
@@ -32228,12 +32232,11 @@ function inputTop(schema) {
     if (schema.required !== undefined)
         top.required = schema.required;
     if (isObject(schema.properties)) {
-        const properties = {};
-        for (const [name, property] of Object.entries(schema.properties)) {
-            properties[name] =
-                isObject(property) && property.type !== undefined ? { type: property.type } : {};
-        }
-        top.properties = properties;
+        // fromEntries, not assignment: a property named `__proto__` is a property like any other.
+        top.properties = Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [
+            name,
+            isObject(property) && property.type !== undefined ? { type: property.type } : {},
+        ]));
     }
     return top;
 }
@@ -32662,8 +32665,8 @@ function classify(outcome, purpose = 'sync') {
     // A read's result is a server object, whose own `error` is the last sync's, not this call's.
     const parsed = envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
     // The body's `retryable` decides whatever else the result lacks.
-    const details = parsed === undefined && envelope !== undefined && isObject(envelope.result)
-        ? parseErrorDetails(envelope.result.error_details)
+    const details = purpose === 'sync' && parsed === undefined && isObject(envelope?.result)
+        ? parseErrorDetails(envelope?.result.error_details)
         : undefined;
     const sync = parsed ?? (details === undefined ? {} : { errorDetails: details });
     const bodyRetryable = sync.errorDetails?.retryable;

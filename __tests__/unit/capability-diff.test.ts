@@ -3,12 +3,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import {
-  capabilityOf,
-  type Capability,
-  type Override,
-  type ServerState,
-} from '../../src/api/server-object.js';
+import { promptOf, toolOf } from '../support/capabilities.js';
+import { type Capability, type Override, type ServerState } from '../../src/api/server-object.js';
 import {
   diffCapabilities,
   offeredPrompts,
@@ -22,15 +18,8 @@ function state(fields: Partial<ServerState> = {}): ServerState {
   return { id: 'srv', tools: [], prompts: [], toolOverrides: [], promptOverrides: [], ...fields };
 }
 
-/** A capability as a reading holds it, from the tool or prompt object the API gives. */
-function read(raw: { name: string; [field: string]: unknown }): Capability {
-  const capability = capabilityOf(raw);
-  if (capability === undefined) throw new Error(`not a capability: ${JSON.stringify(raw)}`);
-  return capability;
-}
-
 function tool(name: string, inputSchema?: unknown, description?: string): Capability {
-  return read({ name, inputSchema, description });
+  return toolOf({ name, inputSchema, description });
 }
 
 function names(capabilities: Capability[]): string[] {
@@ -140,11 +129,11 @@ describe('diffCapabilities: added, removed, changed', () => {
   it('lists added, removed and changed names sorted, tools and prompts apart', () => {
     const before = state({
       tools: [tool('zeta'), tool('beta', undefined, 'old'), tool('alpha')],
-      prompts: [read({ name: 'p', arguments: [{ name: 'x' }] })],
+      prompts: [promptOf({ name: 'p', arguments: [{ name: 'x' }] })],
     });
     const after = state({
       tools: [tool('gamma'), tool('beta', undefined, 'new'), tool('alpha'), tool('delta')],
-      prompts: [read({ name: 'p', arguments: [{ name: 'y' }] }), read({ name: 'q' })],
+      prompts: [promptOf({ name: 'p', arguments: [{ name: 'y' }] }), toolOf({ name: 'q' })],
     });
     expect(diffCapabilities(before, after)).toEqual({
       tools: { added: ['delta', 'gamma'], removed: ['zeta'], changed: ['beta'] },
@@ -179,10 +168,10 @@ describe('diffCapabilities: added, removed, changed', () => {
   });
 
   it('tells a null input from none', () => {
-    const before = state({ tools: [tool('t')], prompts: [read({ name: 'p' })] });
+    const before = state({ tools: [tool('t')], prompts: [promptOf({ name: 'p' })] });
     const after = state({
       tools: [tool('t', null)],
-      prompts: [read({ name: 'p', arguments: null })],
+      prompts: [promptOf({ name: 'p', arguments: null })],
     });
     expect(diffCapabilities(before, after)).toEqual({
       ...NO_CHANGE,
@@ -193,24 +182,24 @@ describe('diffCapabilities: added, removed, changed', () => {
 
   it("does not compare a tool's arguments or a prompt's inputSchema", () => {
     const before = state({
-      tools: [read({ name: 't', arguments: [1] })],
-      prompts: [read({ name: 'p', inputSchema: { a: 1 }, arguments: [] })],
+      tools: [toolOf({ name: 't', arguments: [1] })],
+      prompts: [promptOf({ name: 'p', inputSchema: { a: 1 }, arguments: [] })],
     });
     const after = state({
-      tools: [read({ name: 't', arguments: [2] })],
-      prompts: [read({ name: 'p', inputSchema: { a: 2 }, arguments: [] })],
+      tools: [toolOf({ name: 't', arguments: [2] })],
+      prompts: [promptOf({ name: 'p', inputSchema: { a: 2 }, arguments: [] })],
     });
     expect(diffCapabilities(before, after)).toEqual(NO_CHANGE);
   });
 
   it("compares a tool's inputSchema and a prompt's arguments whatever lies beside them", () => {
     const before = state({
-      tools: [read({ name: 't', arguments: [] })],
-      prompts: [read({ name: 'p', inputSchema: {}, arguments: [1] })],
+      tools: [toolOf({ name: 't', arguments: [] })],
+      prompts: [promptOf({ name: 'p', inputSchema: {}, arguments: [1] })],
     });
     const after = state({
-      tools: [read({ name: 't', inputSchema: [], arguments: [] })],
-      prompts: [read({ name: 'p', inputSchema: {}, arguments: [2] })],
+      tools: [toolOf({ name: 't', inputSchema: [], arguments: [] })],
+      prompts: [promptOf({ name: 'p', inputSchema: {}, arguments: [2] })],
     });
     expect(diffCapabilities(before, after)).toEqual({
       ...NO_CHANGE,
@@ -431,9 +420,9 @@ describe("diffCapabilities: a tool's input schema", () => {
   });
 
   it("does not judge a prompt's arguments", () => {
-    const before = state({ prompts: [read({ name: 'p', arguments: [{ name: 'a' }] })] });
+    const before = state({ prompts: [promptOf({ name: 'p', arguments: [{ name: 'a' }] })] });
     const after = state({
-      prompts: [read({ name: 'p', arguments: [{ name: 'a', required: true }] })],
+      prompts: [promptOf({ name: 'p', arguments: [{ name: 'a', required: true }] })],
     });
     expect(diffCapabilities(before, after)).toEqual({
       ...NO_CHANGE,
@@ -575,7 +564,7 @@ type RawState = Omit<ServerState, 'tools' | 'prompts'> & {
 };
 
 function reading(raw: RawState): ServerState {
-  return { ...raw, tools: raw.tools.map(read), prompts: raw.prompts.map(read) };
+  return { ...raw, tools: raw.tools.map(toolOf), prompts: raw.prompts.map(promptOf) };
 }
 
 const stateArb: fc.Arbitrary<ServerState> = rawStateArb.map(reading);
@@ -628,8 +617,8 @@ describe('diffCapabilities: properties', () => {
       fc.property(rawCapabilityArb, rawCapabilityArb, (was, raw) => {
         const now = { ...raw, name: was.name };
         const changes = diffCapabilities(
-          state({ tools: [read(was)], prompts: [read(was)] }),
-          state({ tools: [read(now)], prompts: [read(now)] }),
+          state({ tools: [toolOf(was)], prompts: [promptOf(was)] }),
+          state({ tools: [toolOf(now)], prompts: [promptOf(now)] }),
         );
         expect(changes.tools.changed).toEqual(differs('inputSchema', was, now) ? [was.name] : []);
         expect(changes.prompts.changed).toEqual(differs('arguments', was, now) ? [was.name] : []);

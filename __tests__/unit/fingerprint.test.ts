@@ -1,8 +1,8 @@
-// canonicalJson and hash53, the two halves of a capability's fingerprint: exact texts and values,
-// then properties over generated JSON and strings.
+// canonicalJson and hashJson, what a capability is reduced to: exact texts and values, then
+// properties over generated JSON.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, hash53 } from '../../src/api/fingerprint.js';
+import { canonicalJson, hashJson, internedJson } from '../../src/api/fingerprint.js';
 
 const RUNS = { numRuns: 500 };
 
@@ -16,6 +16,19 @@ function shuffledKeys(value: unknown, next: () => number): unknown {
     entries.map(({ entry: [key, item] }) => [key, shuffledKeys(item, next)]),
   );
 }
+
+/**
+ * JSON of few shapes: small values meet often, so two that an ambiguous encoding would hash alike
+ * (numbers side by side, a string that looks like structure) turn up together.
+ */
+const smallJson: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+  value: fc.oneof(
+    { maxDepth: 2 },
+    fc.constantFrom<unknown>(null, true, 0, 1, 10, '', 'a', '1'),
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('a', 'b'), tie('value'), { maxKeys: 2 }),
+  ),
+})).value;
 
 /** `value` with -0 as 0: JSON writes both as 0, so no text can tell them apart. */
 function signlessZeros(value: unknown): unknown {
@@ -91,35 +104,66 @@ describe('canonicalJson', () => {
   });
 });
 
-describe('hash53', () => {
-  // The values published with cyrb53 (seed 0), which hash53 is.
-  it.each([
-    ['', 3338908027751811],
-    ['a', 7929297801672961],
-    ['b', 8684336938537663],
-    ['revenge', 4051478007546757],
-    ['revenue', 8309097637345594],
-  ])('hashes %j to %d', (text, hash) => {
-    expect(hash53(text)).toBe(hash);
+describe('hashJson', () => {
+  it.each<[string, unknown, number]>([
+    ['null', null, 5128173265509443],
+    ['an empty string', '', 8952768926001944],
+    ['a description and a schema', ['Search the docs', { type: 'object' }], 2327851250836979],
+  ])('hashes %s to a fixed value', (_case, value, hash) => {
+    expect(hashJson(value)).toBe(hash);
   });
 
-  it('hashes what capabilityOf hashes', () => {
-    expect(hash53('[null,null]')).toBe(5253334266219222);
-    expect(hash53('["Search the docs",{"type":"object"}]')).toBe(5727331447057883);
-  });
-
-  it('answers an integer in [0, 2^53) for any string', () => {
+  it('answers an integer in [0, 2^53) for any JSON', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), (text) => {
-        const hash = hash53(text);
+      fc.property(fc.jsonValue(), (value) => {
+        const hash = hashJson(value);
         expect(Number.isSafeInteger(hash) && hash >= 0 && hash < 2 ** 53).toBe(true);
       }),
       RUNS,
     );
   });
 
-  it('tells apart every one-character edit of a sample', () => {
-    const sample = '{"properties":{"q":{"type":"string"}},"required":["q"]}';
+  it('gives a JSON copy with its keys in any order the same hash', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.gen(), (value, gen) => {
+        const copy: unknown = JSON.parse(JSON.stringify(value));
+        expect(hashJson(shuffledKeys(value, () => gen(fc.nat)))).toBe(hashJson(copy));
+      }),
+      RUNS,
+    );
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['numbers side by side and one number', [1, 2], [12]],
+    ['a number and a fraction, and one fraction', [1, 0.5], [10.5]],
+    ['two strings and one', ['a', 'b'], ['ab']],
+    ['a list and a string that spells it', ['a'], '["a"]'],
+    ['an object and a list of its key and value', { a: 'b' }, ['a', 'b']],
+    ['null and the string null', null, 'null'],
+    ['null and an empty string', null, ''],
+    ['a number and its digits', 1, '1'],
+    ['true and the string true', true, 'true'],
+    ['an empty list and an empty object', [], {}],
+    ['keys that differ', { a: 1 }, { b: 1 }],
+    ['arrays in another order', [1, 'a'], ['a', 1]],
+  ])('tells apart %s', (_case, a, b) => {
+    expect(hashJson(a)).not.toBe(hashJson(b));
+  });
+
+  it('gives distinct JSON distinct hashes', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(smallJson, { maxLength: 200, size: 'max', selector: canonicalJson }),
+        (values) => {
+          expect(new Set(values.map(hashJson)).size).toBe(values.length);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('tells apart every one-character edit of a sample string', () => {
+    const sample = 'Search the docs. {"q":{"type":"string"}}';
     const edits = new Set<string>([sample]);
     for (let i = 0; i <= sample.length; i += 1) {
       const [head, tail] = [sample.slice(0, i), sample.slice(i)];
@@ -131,7 +175,7 @@ describe('hash53', () => {
     }
     // Some edits give the same text (a character replaced by itself, one of a pair deleted).
     expect(edits.size).toBeGreaterThan(sample.length * 10);
-    expect(new Set([...edits].map(hash53)).size).toBe(edits.size);
+    expect(new Set([...edits].map(hashJson)).size).toBe(edits.size);
   });
 
   it('changes when one code unit of any string changes', () => {
@@ -144,9 +188,22 @@ describe('hash53', () => {
           const i = at % text.length;
           const code = (text.charCodeAt(i) + delta) % 0x10000;
           const edited = text.slice(0, i) + String.fromCharCode(code) + text.slice(i + 1);
-          expect(hash53(edited)).not.toBe(hash53(text));
+          expect(hashJson(edited)).not.toBe(hashJson(text));
         },
       ),
+      RUNS,
+    );
+  });
+});
+
+describe('internedJson', () => {
+  it('gives the canonical JSON of a value, whatever was interned before', () => {
+    internedJson([1, 2]);
+    expect(internedJson([12])).toBe('[12]');
+    fc.assert(
+      fc.property(fc.array(smallJson, { maxLength: 50 }), (values) => {
+        for (const value of values) expect(internedJson(value)).toBe(canonicalJson(value));
+      }),
       RUNS,
     );
   });

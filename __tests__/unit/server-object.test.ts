@@ -2,7 +2,7 @@
 // and `mcp_portal_server` becomes, what is skipped, and that no JSON makes them throw.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { canonicalJson, hash53 } from '../../src/api/fingerprint.js';
+import { canonicalJson, hashJson } from '../../src/api/fingerprint.js';
 import {
   AUTHENTICATION_STATUSES,
   authenticationStatus,
@@ -46,8 +46,8 @@ describe('parseServerState: a server object', () => {
       id: 'docs-mcp',
       status: 'ready',
       authenticationStatus: 'connected',
-      tools: SERVER_OBJECT.tools.map(capabilityOf),
-      prompts: SERVER_OBJECT.prompts.map(capabilityOf),
+      tools: SERVER_OBJECT.tools.map((raw) => capabilityOf(raw, 'inputSchema')),
+      prompts: SERVER_OBJECT.prompts.map((raw) => capabilityOf(raw, 'arguments')),
       toolOverrides: [
         { name: 'search', alias: 'docs_search', enabled: true },
         { name: 'fetch', enabled: false },
@@ -129,8 +129,8 @@ describe('parseServerState: a server object', () => {
       prompts: { name: 'not a list' },
     });
     expect(state?.tools).toStrictEqual([
-      capabilityOf({ name: 'kept', inputSchema: null }),
-      capabilityOf({ name: 'schema-true', inputSchema: true }),
+      capabilityOf({ name: 'kept', inputSchema: null }, 'inputSchema'),
+      capabilityOf({ name: 'schema-true', inputSchema: true }, 'inputSchema'),
     ]);
     expect(state?.prompts).toStrictEqual([]);
   });
@@ -141,8 +141,8 @@ describe('parseServerState: a server object', () => {
       tools: [{ name: 't' }, { name: 't', description: 'x' }],
     });
     expect(state?.tools).toStrictEqual([
-      capabilityOf({ name: 't' }),
-      capabilityOf({ name: 't', description: 'x' }),
+      capabilityOf({ name: 't' }, 'inputSchema'),
+      capabilityOf({ name: 't', description: 'x' }, 'inputSchema'),
     ]);
     expect(state?.tools[0]).not.toEqual(state?.tools[1]);
   });
@@ -201,8 +201,8 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
       id: 'docs-mcp',
       status: 'waiting',
       authenticationStatus: 'required',
-      tools: ENTRY.tools.map(capabilityOf),
-      prompts: ENTRY.prompts.map(capabilityOf),
+      tools: ENTRY.tools.map((raw) => capabilityOf(raw, 'inputSchema')),
+      prompts: ENTRY.prompts.map((raw) => capabilityOf(raw, 'arguments')),
       portalToolOverrides: [
         { name: 'search', alias: 'portal_search', enabled: true },
         { name: 'fetch', enabled: true },
@@ -277,9 +277,9 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
   const SEARCH = { name: 'search', description: 'Search the docs', inputSchema: SCHEMA };
 
   it("keeps a tool's name, a fingerprint of its description and schema, and the schema's top", () => {
-    expect(capabilityOf(SEARCH)).toStrictEqual({
+    expect(capabilityOf(SEARCH, 'inputSchema')).toStrictEqual({
       name: 'search',
-      fingerprint: hash53(canonicalJson(['Search the docs', SCHEMA])),
+      fingerprint: hashJson({ description: 'Search the docs', input: SCHEMA }),
       inputTop:
         '{"properties":{"limit":{"type":"integer"},"query":{"type":"string"}},"required":["query"],"type":"object"}',
     });
@@ -288,29 +288,35 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
   it("fingerprints a prompt's arguments and gives it no inputTop", () => {
     const args = [{ name: 'url', required: true }];
     expect(
-      capabilityOf({ name: 'summarize', description: 'Summarize a page', arguments: args }),
+      capabilityOf(
+        { name: 'summarize', description: 'Summarize a page', arguments: args },
+        'arguments',
+      ),
     ).toStrictEqual({
       name: 'summarize',
-      fingerprint: hash53(canonicalJson(['Summarize a page', args])),
+      fingerprint: hashJson({ description: 'Summarize a page', input: args }),
       inputTop: undefined,
     });
   });
 
-  it('fingerprints a missing description and input as null, and a description not a string as none', () => {
-    expect(capabilityOf({ name: 'fetch' })).toStrictEqual({
+  it('fingerprints a missing description and input as absent, and a description not a string as none', () => {
+    expect(capabilityOf({ name: 'fetch' }, 'inputSchema')).toStrictEqual({
       name: 'fetch',
-      fingerprint: hash53('[null,null]'),
+      fingerprint: hashJson({ description: undefined, input: undefined }),
       inputTop: undefined,
     });
-    expect(capabilityOf({ name: 'fetch', description: 7 })).toStrictEqual(
-      capabilityOf({ name: 'fetch' }),
+    expect(capabilityOf({ name: 'fetch', description: 7 }, 'inputSchema')).toStrictEqual(
+      capabilityOf({ name: 'fetch' }, 'inputSchema'),
     );
   });
 
   it('gives the same capability whatever the order of keys', () => {
     expect(
-      capabilityOf({ inputSchema: SHUFFLED, description: 'Search the docs', name: 'search' }),
-    ).toStrictEqual(capabilityOf(SEARCH));
+      capabilityOf(
+        { inputSchema: SHUFFLED, description: 'Search the docs', name: 'search' },
+        'inputSchema',
+      ),
+    ).toStrictEqual(capabilityOf(SEARCH, 'inputSchema'));
   });
 
   it.each<[string, Record<string, unknown>]>([
@@ -330,14 +336,14 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
     ],
     ['required in another order', { inputSchema: { ...SCHEMA, required: ['query', 'limit'] } }],
   ])('changes the fingerprint for %s', (_case, fields) => {
-    expect(capabilityOf({ ...SEARCH, ...fields })?.fingerprint).not.toBe(
-      capabilityOf(SEARCH)?.fingerprint,
+    expect(capabilityOf({ ...SEARCH, ...fields }, 'inputSchema')?.fingerprint).not.toBe(
+      capabilityOf(SEARCH, 'inputSchema')?.fingerprint,
     );
   });
 
   it('keeps the order of arrays in the fingerprint and in inputTop', () => {
-    const ab = capabilityOf({ name: 't', inputSchema: { required: ['a', 'b'] } });
-    const ba = capabilityOf({ name: 't', inputSchema: { required: ['b', 'a'] } });
+    const ab = capabilityOf({ name: 't', inputSchema: { required: ['a', 'b'] } }, 'inputSchema');
+    const ba = capabilityOf({ name: 't', inputSchema: { required: ['b', 'a'] } }, 'inputSchema');
     expect(ab?.fingerprint).not.toBe(ba?.fingerprint);
     expect([ab?.inputTop, ba?.inputTop]).toEqual([
       '{"required":["a","b"]}',
@@ -358,22 +364,24 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
         none: null,
       },
     };
-    expect(capabilityOf({ name: 't', inputSchema })?.inputTop).toBe(
+    expect(capabilityOf({ name: 't', inputSchema }, 'inputSchema')?.inputTop).toBe(
       '{"properties":{"any":{},"choice":{},"nested":{"type":"object"},"none":{},"odd":{"type":7},"union":{"type":["string","null"]}},"required":"query","type":["object"]}',
     );
   });
 
   it('leaves out of inputTop what the schema lacks, and properties that are not an object', () => {
-    expect(capabilityOf({ name: 't', inputSchema: {} })?.inputTop).toBe('{}');
-    expect(capabilityOf({ name: 't', inputSchema: { properties: ['a'] } })?.inputTop).toBe('{}');
-    expect(capabilityOf({ name: 't', inputSchema: { properties: {} } })?.inputTop).toBe(
-      '{"properties":{}}',
-    );
+    expect(capabilityOf({ name: 't', inputSchema: {} }, 'inputSchema')?.inputTop).toBe('{}');
+    expect(
+      capabilityOf({ name: 't', inputSchema: { properties: ['a'] } }, 'inputSchema')?.inputTop,
+    ).toBe('{}');
+    expect(
+      capabilityOf({ name: 't', inputSchema: { properties: {} } }, 'inputSchema')?.inputTop,
+    ).toBe('{"properties":{}}');
   });
 
   it('keeps a property named __proto__ in inputTop', () => {
     const inputSchema: unknown = JSON.parse('{"properties":{"__proto__":{"type":"string"}}}');
-    expect(capabilityOf({ name: 't', inputSchema })?.inputTop).toBe(
+    expect(capabilityOf({ name: 't', inputSchema }, 'inputSchema')?.inputTop).toBe(
       '{"properties":{"__proto__":{"type":"string"}}}',
     );
   });
@@ -385,9 +393,9 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
     ['true', true],
     ['a list', [{ type: 'object' }]],
   ])('gives no inputTop when the schema is %s', (_case, inputSchema) => {
-    expect(capabilityOf({ name: 't', inputSchema })).toStrictEqual({
+    expect(capabilityOf({ name: 't', inputSchema }, 'inputSchema')).toStrictEqual({
       name: 't',
-      fingerprint: hash53(canonicalJson([null, inputSchema ?? null])),
+      fingerprint: hashJson({ description: undefined, input: inputSchema }),
       inputTop: undefined,
     });
   });
@@ -400,7 +408,7 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
     ['an empty name', { name: '' }],
     ['a name that is not a string', { name: 5 }],
   ])('answers undefined for %s', (_case, value) => {
-    expect(capabilityOf(value)).toBeUndefined();
+    expect(capabilityOf(value, 'inputSchema')).toBeUndefined();
   });
 });
 
@@ -447,7 +455,7 @@ describe('parsePortal', () => {
           id: 'docs-mcp',
           status: 'ready',
           ...EMPTY_STATE,
-          tools: [capabilityOf({ name: 'search' })],
+          tools: [capabilityOf({ name: 'search' }, 'inputSchema')],
           portalToolOverrides: [],
           portalPromptOverrides: [],
         },
@@ -568,10 +576,12 @@ describe('never throws', () => {
   it('capabilityOf answers the same for a copy with its keys sorted, or undefined', () => {
     fc.assert(
       fc.property(capabilityLike, (value) => {
-        const capability = capabilityOf(value);
+        const capability = capabilityOf(value, 'inputSchema');
         if (capability === undefined) return;
         expectWellFormedReduction(capability);
-        expect(capabilityOf(JSON.parse(canonicalJson(value)))).toStrictEqual(capability);
+        expect(capabilityOf(JSON.parse(canonicalJson(value)), 'inputSchema')).toStrictEqual(
+          capability,
+        );
       }),
       { numRuns: 1000 },
     );

@@ -4,11 +4,11 @@
 // so they add no warning here.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
+import { promptOf, toolOf } from '../support/capabilities.js';
 import { SYNC_STATUSES } from '../../src/api/envelope.js';
 import {
   ADMIN_LOGIN_NEEDED,
   AUTHENTICATION_STATUSES,
-  capabilityOf,
   type Capability,
   type ServerState,
 } from '../../src/api/server-object.js';
@@ -35,20 +35,13 @@ const RULES: VerdictRules = {
 };
 const DRY: VerdictRules = { ...RULES, dryRun: true };
 
-/** A capability as a reading holds it, from the tool or prompt object the API gives. */
-function read(raw: { name: string; [field: string]: unknown }): Capability {
-  const capability = capabilityOf(raw);
-  if (capability === undefined) throw new Error(`not a capability: ${JSON.stringify(raw)}`);
-  return capability;
-}
-
 function state(fields: Partial<ServerState> = {}): ServerState {
   return {
     id: ID,
     status: 'ready',
     authenticationStatus: 'not_required',
-    tools: [read({ name: 'search' }), read({ name: 'fetch' })],
-    prompts: [read({ name: 'summarize' })],
+    tools: [toolOf({ name: 'search' }), toolOf({ name: 'fetch' })],
+    prompts: [promptOf({ name: 'summarize' })],
     toolOverrides: [],
     promptOverrides: [],
     ...fields,
@@ -429,7 +422,7 @@ describe('expected-tools', () => {
 
   it('wins over a breaking change when both fail the server', () => {
     const result = verdict(
-      { after: state({ tools: [read({ name: 'search' })] }) },
+      { after: state({ tools: [toolOf({ name: 'search' })] }) },
       { expectedTools: ['fetch'], onBreakingChange: 'fail' },
     );
     expect(result.error).toBe('missing expected tool: fetch');
@@ -438,7 +431,7 @@ describe('expected-tools', () => {
 
 describe('breaking changes', () => {
   const after = state({
-    tools: [read({ name: 'search', inputSchema: { type: 'object', required: ['q'] } })],
+    tools: [toolOf({ name: 'search', inputSchema: { type: 'object', required: ['q'] } })],
   });
 
   it('passes by default (on-breaking-change: warn), keeping the changes for the report', () => {
@@ -464,7 +457,7 @@ describe('breaking changes', () => {
 
   it('says change, not changes, for one', () => {
     const result = verdict(
-      { after: state({ tools: [read({ name: 'search' })] }) },
+      { after: state({ tools: [toolOf({ name: 'search' })] }) },
       { onBreakingChange: 'fail' },
     );
     expect(result.error).toBe('breaking change (on-breaking-change: fail): tool fetch removed');
@@ -478,7 +471,7 @@ describe('breaking changes', () => {
 
   it('does not fail on additions', () => {
     const grown = state({
-      tools: [read({ name: 'search' }), read({ name: 'fetch' }), read({ name: 'deploy' })],
+      tools: [toolOf({ name: 'search' }), toolOf({ name: 'fetch' }), toolOf({ name: 'deploy' })],
     });
     const result = verdict({ after: grown }, { onBreakingChange: 'fail' });
     expect([result.status, result.changes?.tools.added]).toEqual(['ready', ['deploy']]);
@@ -569,7 +562,7 @@ describe('a stopped run', () => {
   });
 
   it('still applies the rules to a server whose After reading was made', () => {
-    const result = stopped({ after: state({ tools: [read({ name: 'fetch' })] }) });
+    const result = stopped({ after: state({ tools: [toolOf({ name: 'fetch' })] }) });
     expect(result.error).toBe('missing expected tool: search');
   });
 });
@@ -678,7 +671,7 @@ describe('properties over generated facts', () => {
       name: fc.constantFrom(...NAMES),
       inputSchema: fc.constantFrom(undefined, {}, { required: ['q'] }),
     })
-    .map(read);
+    .map(toolOf);
   const override = fc.record(
     { name: fc.constantFrom(...NAMES), alias: fc.constantFrom('x', 'y'), enabled: fc.boolean() },
     { requiredKeys: ['name'] },

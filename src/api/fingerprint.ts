@@ -46,7 +46,8 @@ class Hash53 {
     } else if (typeof value === 'string') {
       this.string(value);
     } else {
-      this.text(String(value));
+      // Ended, so that numbers side by side (`[1,2]`, `[12]`) stay apart.
+      this.text(`${String(value)};`);
     }
   }
 
@@ -89,8 +90,9 @@ export function intern(text: string): string {
 }
 
 /**
- * `value` as canonical JSON, written once for all the equal values of a run: values with equal
- * hashes are taken as equal, and the text is built only for the first of them.
+ * `value` as canonical JSON, written once for all the equal values of a run: the text is built
+ * only for the first value of each hash, so two values that differ would share a text only if
+ * their hashes collided, a chance of about 1 in 2^53.
  */
 export function internedJson(value: unknown): string {
   const key = hashJson(value);

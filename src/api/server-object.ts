@@ -69,8 +69,8 @@ export function parseServerState(value: unknown): ServerState | undefined {
   if (id === undefined) return undefined;
   const state: ServerState = {
     id,
-    tools: capabilities(value.tools),
-    prompts: capabilities(value.prompts),
+    tools: capabilities(value.tools, 'inputSchema'),
+    prompts: capabilities(value.prompts, 'arguments'),
     toolOverrides: [],
     promptOverrides: [],
   };
@@ -109,29 +109,34 @@ function hasAlias(override: Override): boolean {
   return override.alias !== undefined;
 }
 
-function capabilities(value: unknown): Capability[] {
+/** Where a capability's input is described: a tool's `inputSchema`, a prompt's `arguments`. */
+export type InputField = 'inputSchema' | 'arguments';
+
+function capabilities(value: unknown, inputField: InputField): Capability[] {
   if (!Array.isArray(value)) return [];
   const found: Capability[] = [];
   for (const item of value) {
-    const capability = capabilityOf(item);
+    const capability = capabilityOf(item, inputField);
     if (capability !== undefined) found.push(capability);
   }
   return found;
 }
 
 /** A tool or prompt object as the API gives it, or undefined without a string `name`. */
-export function capabilityOf(item: unknown): Capability | undefined {
+export function capabilityOf(item: unknown, inputField: InputField): Capability | undefined {
   if (!isObject(item)) return undefined;
   const name = stringField(item.name);
   if (name === undefined || name === '') return undefined;
   const description = stringField(item.description);
-  const input = item.inputSchema ?? item.arguments;
+  const input = item[inputField];
+  const schema = inputField === 'inputSchema' ? input : undefined;
   // Built whole in one literal: a field added later would move every capability's fields out
   // of the object into a separate array, a fifth more memory across a large fleet.
   return {
     name: intern(name),
-    fingerprint: hashJson([description ?? null, input ?? null]),
-    inputTop: isObject(item.inputSchema) ? internedJson(inputTop(item.inputSchema)) : undefined,
+    // Absent and null hash apart: `undefined` and `null` are different texts to the hash.
+    fingerprint: hashJson({ description, input }),
+    inputTop: isObject(schema) ? internedJson(inputTop(schema)) : undefined,
   };
 }
 
@@ -141,12 +146,13 @@ function inputTop(schema: Record<string, unknown>): Record<string, unknown> {
   if (schema.type !== undefined) top.type = schema.type;
   if (schema.required !== undefined) top.required = schema.required;
   if (isObject(schema.properties)) {
-    const properties: Record<string, unknown> = {};
-    for (const [name, property] of Object.entries(schema.properties)) {
-      properties[name] =
-        isObject(property) && property.type !== undefined ? { type: property.type } : {};
-    }
-    top.properties = properties;
+    // fromEntries, not assignment: a property named `__proto__` is a property like any other.
+    top.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([name, property]) => [
+        name,
+        isObject(property) && property.type !== undefined ? { type: property.type } : {},
+      ]),
+    );
   }
   return top;
 }

@@ -44,8 +44,8 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
     envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
   // The body's `retryable` decides whatever else the result lacks.
   const details =
-    parsed === undefined && envelope !== undefined && isObject(envelope.result)
-      ? parseErrorDetails(envelope.result.error_details)
+    purpose === 'sync' && parsed === undefined && isObject(envelope?.result)
+      ? parseErrorDetails(envelope?.result.error_details)
       : undefined;
   const sync: SyncResult = parsed ?? (details === undefined ? {} : { errorDetails: details });
   const bodyRetryable = sync.errorDetails?.retryable;
