@@ -32584,7 +32584,7 @@ function retryAfterMs(headers, nowMs) {
     if (ms !== undefined && DECIMAL.test(ms))
         return Number(ms);
     const value = header(headers, 'retry-after');
-    if (value === undefined || value === '')
+    if (value === undefined)
         return undefined;
     if (DECIMAL.test(value))
         return Number(value) * 1000;
@@ -32608,7 +32608,8 @@ function structuredItems(value) {
 }
 /**
  * `Ratelimit: "default";r=<remaining>;t=<seconds to reset>`. With several limits, the one with
- * the fewest requests left binds.
+ * the fewest requests left binds; of two with as many left, the one that resets later, which a
+ * probe sent at the earlier reset would still run into.
  */
 function parseRateLimit(headers) {
     const value = header(headers, 'ratelimit');
@@ -32621,12 +32622,18 @@ function parseRateLimit(headers) {
         if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t))
             continue;
         const state = { remaining: Number(r), resetSeconds: Number(t) };
-        if (binding === undefined || state.remaining < binding.remaining)
+        if (binding === undefined ||
+            state.remaining < binding.remaining ||
+            (state.remaining === binding.remaining && state.resetSeconds > binding.resetSeconds)) {
             binding = state;
+        }
     }
     return binding;
 }
-/** The quota with the fewest requests per second among those `Ratelimit-Policy` names. */
+/**
+ * The quota with the fewest requests per second among those `Ratelimit-Policy` names; of two at
+ * the same rate, the smaller, which is the one a burst runs into first.
+ */
 function parseRateLimitPolicy(headers) {
     const value = header(headers, 'ratelimit-policy');
     if (value === undefined)
@@ -32640,8 +32647,11 @@ function parseRateLimitPolicy(headers) {
         if (policy.quota === 0 || policy.windowSeconds === 0)
             continue;
         const rate = (p) => p.quota / p.windowSeconds;
-        if (binding === undefined || rate(policy) < rate(binding))
+        if (binding === undefined ||
+            rate(policy) < rate(binding) ||
+            (rate(policy) === rate(binding) && policy.quota < binding.quota)) {
             binding = policy;
+        }
     }
     return binding;
 }
@@ -34303,7 +34313,7 @@ async function writeSummary(html) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/retry/rate-limit.ts
+;// CONCATENATED MODULE: ./src/api/rate-limit.ts
 
 /** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;

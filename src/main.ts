@@ -7,7 +7,7 @@ import { credentialsHint, syncFleet } from './fleet/fleet.js';
 import { InputError, readSettings, type Settings } from './inputs/inputs.js';
 import { ListError } from './readings/server-list.js';
 import { reportFatal, reportFleet } from './report/report.js';
-import { RateLimitGate } from './retry/rate-limit.js';
+import { RateLimitGate } from './api/rate-limit.js';
 import { RunStop } from './run-stop.js';
 import { oneLine } from './untrusted-text.js';
 

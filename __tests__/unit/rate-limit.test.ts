@@ -6,7 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Clock } from '../../src/clock.js';
 import type { Headers } from '../../src/api/headers.js';
-import { RateLimitGate, type Ticket } from '../../src/retry/rate-limit.js';
+import { RateLimitGate, type Ticket } from '../../src/api/rate-limit.js';
 import { SteppingClock, VirtualClock } from '../support/virtual-clock.js';
 
 const NO_DEADLINE = Number.MAX_SAFE_INTEGER;

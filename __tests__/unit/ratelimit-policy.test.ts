@@ -2,7 +2,7 @@
 // several, and everything malformed read as no policy, never thrown on.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { parseRateLimitPolicy, type Headers } from '../../src/api/headers.js';
+import { parseRateLimit, parseRateLimitPolicy, type Headers } from '../../src/api/headers.js';
 
 const policy = (value: Headers[string]): ReturnType<typeof parseRateLimitPolicy> =>
   parseRateLimitPolicy({ 'ratelimit-policy': value });
@@ -34,9 +34,14 @@ describe('parseRateLimitPolicy', () => {
       { quota: 10, windowSeconds: 60 },
     ],
     [
-      'two policies at the same rate, the first',
+      'two policies at the same rate, the smaller quota',
       '"a";q=1200;w=300, "b";q=4;w=1',
-      { quota: 1200, windowSeconds: 300 },
+      { quota: 4, windowSeconds: 1 },
+    ],
+    [
+      'two equal policies, the first',
+      '"a";q=4;w=1, "b";q=4;w=1',
+      { quota: 4, windowSeconds: 1 },
     ],
     [
       'a malformed policy beside a good one',
@@ -123,5 +128,20 @@ describe('parseRateLimitPolicy', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('ties', () => {
+  it('takes the smaller of two quotas at the same rate: the one a burst runs into', () => {
+    expect(
+      parseRateLimitPolicy({ 'ratelimit-policy': '"slow";q=100;w=10, "burst";q=10;w=1' }),
+    ).toEqual({ quota: 10, windowSeconds: 1 });
+  });
+
+  it('takes, of two limits with as many requests left, the one that resets later', () => {
+    expect(parseRateLimit({ ratelimit: '"burst";r=5;t=1, "default";r=5;t=30' })).toEqual({
+      remaining: 5,
+      resetSeconds: 30,
+    });
   });
 });

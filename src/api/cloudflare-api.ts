@@ -10,7 +10,7 @@ import { HttpClient } from '@actions/http-client';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import type { Headers, RateLimitPolicy } from './headers.js';
 import type { Credentials, Settings } from '../inputs/inputs.js';
-import type { RateLimitGate } from '../retry/rate-limit.js';
+import type { RateLimitGate } from './rate-limit.js';
 import type { RunStop } from '../run-stop.js';
 import { oneLine, redactor } from '../untrusted-text.js';
 import { USER_AGENT } from '../version.js';

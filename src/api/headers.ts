@@ -33,7 +33,7 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | undefine
   const ms = header(headers, 'retry-after-ms');
   if (ms !== undefined && DECIMAL.test(ms)) return Number(ms);
   const value = header(headers, 'retry-after');
-  if (value === undefined || value === '') return undefined;
+  if (value === undefined) return undefined;
   if (DECIMAL.test(value)) return Number(value) * 1000;
   // An HTTP date names a weekday and GMT; Date.parse alone would also accept bare numbers.
   if (!/^[A-Za-z]{3}, .*GMT$/.test(value)) return undefined;
@@ -59,7 +59,8 @@ function structuredItems(value: string): Parameters[] {
 
 /**
  * `Ratelimit: "default";r=<remaining>;t=<seconds to reset>`. With several limits, the one with
- * the fewest requests left binds.
+ * the fewest requests left binds; of two with as many left, the one that resets later, which a
+ * probe sent at the earlier reset would still run into.
  */
 export function parseRateLimit(headers: Headers): RateLimitState | undefined {
   const value = header(headers, 'ratelimit');
@@ -70,12 +71,21 @@ export function parseRateLimit(headers: Headers): RateLimitState | undefined {
     const t = params.t;
     if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t)) continue;
     const state = { remaining: Number(r), resetSeconds: Number(t) };
-    if (binding === undefined || state.remaining < binding.remaining) binding = state;
+    if (
+      binding === undefined ||
+      state.remaining < binding.remaining ||
+      (state.remaining === binding.remaining && state.resetSeconds > binding.resetSeconds)
+    ) {
+      binding = state;
+    }
   }
   return binding;
 }
 
-/** The quota with the fewest requests per second among those `Ratelimit-Policy` names. */
+/**
+ * The quota with the fewest requests per second among those `Ratelimit-Policy` names; of two at
+ * the same rate, the smaller, which is the one a burst runs into first.
+ */
 export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefined {
   const value = header(headers, 'ratelimit-policy');
   if (value === undefined) return undefined;
@@ -86,7 +96,13 @@ export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefi
     const policy = { quota: Number(q), windowSeconds: Number(w) };
     if (policy.quota === 0 || policy.windowSeconds === 0) continue;
     const rate = (p: RateLimitPolicy): number => p.quota / p.windowSeconds;
-    if (binding === undefined || rate(policy) < rate(binding)) binding = policy;
+    if (
+      binding === undefined ||
+      rate(policy) < rate(binding) ||
+      (rate(policy) === rate(binding) && policy.quota < binding.quota)
+    ) {
+      binding = policy;
+    }
   }
   return binding;
 }

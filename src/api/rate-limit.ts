@@ -15,7 +15,7 @@ import {
   retryAfterMs,
   type Headers,
   type RateLimitPolicy,
-} from '../api/headers.js';
+} from './headers.js';
 
 /** `t` is whole seconds rounded up, so readings of one window end up to a second apart. */
 const RESET_PRECISION_MS = 1000;
