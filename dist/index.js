@@ -31618,8 +31618,9 @@ const external_node_https_namespaceObject = __WEBPACK_EXTERNAL_createRequire(imp
 // EXTERNAL MODULE: external "node:util/types"
 var types_ = __nccwpck_require__(3429);
 ;// CONCATENATED MODULE: ./src/api/envelope.ts
-// Defensive readers for Cloudflare's v4 envelope and the MCP server objects inside it. Every field
-// may be absent or of the wrong type; nothing here throws on any JSON shape.
+// Defensive readers for Cloudflare's v4 envelope and the sync result inside it (server and portal
+// objects are server-object.ts's). Every field may be absent or of the wrong type; nothing here
+// throws on any JSON shape.
 const SYNC_STATUSES = ['ready', 'waiting', 'stale', 'error'];
 function isObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -32527,7 +32528,7 @@ function wholeNumber(value, name, min, max) {
 }
 /** A decimal number of seconds (millisecond precision), at most six hours. */
 function seconds(value, name, zero) {
-    const number = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+    const number = /^(\d{1,6}(\.\d{1,3})?|\.\d{1,3})$/.test(value) ? Number(value) : NaN;
     const tooSmall = zero === 'positive' ? !(number > 0) : !(number >= 0);
     if (tooSmall || !(number <= SIX_HOURS_SECONDS)) {
         const lower = zero === 'positive' ? 'more than 0' : 'from 0';
@@ -32694,6 +32695,12 @@ function classify(outcome, purpose = 'sync') {
         // A redirect could hand our credentials to another origin; it is never followed or retried.
         return fail(false, `HTTP ${status}: redirect not followed`);
     }
+    // Whatever the status or the rest of the body, only an administrator can make this sync work.
+    if (purpose === 'sync' &&
+        isObject(envelope?.result) &&
+        envelope?.result.authentication_status === 'required') {
+        return fail(false, ADMIN_LOGIN_NEEDED);
+    }
     if (status >= 200 && status <= 299) {
         if (envelope === undefined) {
             return fail(true, `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`);
@@ -32707,8 +32714,6 @@ function classify(outcome, purpose = 'sync') {
             // As good as a body that is no envelope at all: the answer may be whole next time.
             return fail(bodyRetryable ?? true, `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`);
         }
-        if (sync.authenticationStatus === 'required')
-            return fail(false, ADMIN_LOGIN_NEEDED);
         if (sync.error !== undefined || sync.status === 'error') {
             return fail(bodyRetryable === true, syncErrorMessage(sync));
         }
@@ -32923,10 +32928,13 @@ async function listServers(api, context, enough = () => false) {
                 fresh += 1;
             }
         }
-        // A short page is the last; a page of nothing new means the endpoint is repeating itself.
-        const lastPage = items.length < LIST_PAGE_SIZE || fresh === 0;
-        if (lastPage || enough(found))
+        if (enough(found) || items.length < LIST_PAGE_SIZE)
             break;
+        // A full page of nothing new: the endpoint repeats itself (a proxy that drops `page`, say), so
+        // where the list ends cannot be known, and passing would leave servers out unseen.
+        if (fresh === 0) {
+            throw new ListError(`the MCP server list was cut: page ${page} repeated servers already read (${found.size} servers read), so where the list ends is unknown`);
+        }
     }
     const warnings = dropped === 0
         ? []
@@ -33174,9 +33182,6 @@ function editDistance(a, b, bound) {
 }
 
 ;// CONCATENATED MODULE: ./src/server/server-verdict.ts
-// Draws one server's result from what the run learned of it: the Before reading, the sync's
-// answer, the watch and the After reading. Pure, so that every rule of the contract's "sync of one
-// server" and "Authentication" can be tested on plain values.
 
 
 
@@ -33212,22 +33217,35 @@ function serverVerdict(facts, rules) {
         result.retryable = failure.retryable;
         if (failure.hint !== undefined)
             result.hint = failure.hint;
-        if (sync?.errorDetails !== undefined && sync.error !== undefined) {
-            result.errorDetails = sync.errorDetails;
-        }
+        const details = failure.errorDetails ?? (sync?.error === undefined ? undefined : sync.errorDetails);
+        if (details !== undefined)
+            result.errorDetails = details;
     }
     result.warnings = warningsOf(facts, rules, result);
     return result;
 }
+/** A server object without a status is, by Cloudflare's default, still `waiting`. */
+function statusOfReading(state) {
+    return state.status ?? 'waiting';
+}
 function statusOf(facts, dryRun) {
-    // A server object without a status is, by Cloudflare's default, still `waiting`.
     if (dryRun)
-        return facts.before === undefined ? 'error' : (facts.before.status ?? 'waiting');
+        return facts.before === undefined ? 'error' : statusOfReading(facts.before);
     const { sync, after } = facts;
     if (sync === undefined || sync.error !== undefined)
         return 'error';
     // The sync's answer stands, but for `waiting`, which the watch and After follow up on.
-    return sync.status === 'waiting' ? (after?.status ?? 'waiting') : sync.status;
+    return sync.status === 'waiting' && after !== undefined ? statusOfReading(after) : sync.status;
+}
+/** A server that a reading shows in `error`: its own words and details. */
+function readingFailure(what, state) {
+    const failure = {
+        error: `${what}: ${state.error ?? 'no message given'}`,
+        retryable: state.errorDetails?.retryable ?? false,
+    };
+    if (state.errorDetails !== undefined)
+        failure.errorDetails = state.errorDetails;
+    return failure;
 }
 function failureOf(facts, rules, result) {
     const { serverId, before, sync, after } = facts;
@@ -33237,27 +33255,32 @@ function failureOf(facts, rules, result) {
         return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
     }
     if (rules.dryRun && before?.status === 'error') {
-        return {
-            error: `its last sync failed: ${before.error ?? 'no message given'}`,
-            retryable: true,
-        };
+        return readingFailure('its last sync failed', before);
     }
     if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
         return { error: ADMIN_LOGIN_NEEDED, retryable: false };
     }
-    if (rules.stopped && !rules.dryRun && after === undefined)
+    if (!rules.dryRun && after === undefined && rules.stopped === 'credentials') {
+        // Refused credentials leave the server unfinished: the contract ends it with that error.
+        return { error: facts.afterProblem ?? 'not read after the sync', retryable: false };
+    }
+    // A cancel keeps what the sync answered: no After, or a watch cut short, is no fault of its own.
+    if (rules.stopped === 'cancelled' &&
+        !rules.dryRun &&
+        (after === undefined || result.status === 'waiting')) {
         return undefined;
-    if (result.status === 'error') {
+    }
+    if (!rules.dryRun && after === undefined && rules.stopped !== undefined)
+        return undefined;
+    if (result.status === 'error' && after !== undefined) {
         // The watch saw the server leave `waiting` for `error`: its reading says why.
-        return {
-            error: `the server failed after its sync: ${after?.error ?? 'no message given'}`,
-            retryable: after?.errorDetails?.retryable ?? false,
-        };
+        return readingFailure('the server failed after its sync', after);
     }
     if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
         const waited = formatSeconds(facts.waitedMs ?? 0);
+        const lastRead = facts.afterProblem === undefined ? '' : ` (its last reading failed: ${facts.afterProblem})`;
         return {
-            error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out`,
+            error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out${lastRead}`,
             retryable: true,
             hint: 'raise timeout-seconds, or set wait-for-ready: false to pass while the server is still connecting',
         };
@@ -33454,12 +33477,13 @@ async function readServers(ids, source, api, context) {
     const readings = { states: new Map(), unread: new Map(), warnings: [] };
     const throughPortal = ids.filter((id) => source.portalServerIds.has(id));
     const others = ids.filter((id) => !source.portalServerIds.has(id));
-    if (throughPortal.length > 0 && source.portalId !== undefined) {
+    const { portalId } = source;
+    if (throughPortal.length > 0 && portalId !== undefined) {
         await readGroup(throughPortal, readings, async () => {
-            const servers = await readPortal(source.portalId ?? '', source.accountId, api, context);
+            const servers = await readPortal(portalId, source.accountId, api, context);
             return {
                 servers,
-                why: (id) => `${id} is not among the servers of portal ${source.portalId ?? ''}`,
+                why: (id) => `${id} is not among the servers of portal ${portalId}`,
             };
         });
     }
@@ -33533,13 +33557,13 @@ async function selectServers(settings, api, context) {
         ids = list.servers.map((server) => server.id);
         context.log(`found ${ids.length} MCP server(s) in the account`);
         before = fromStates(list.servers, list.warnings);
-        before.listedIds = ids;
+        before.listedIds = [...ids];
         if (ids.length === 0) {
             before.warnings.push(`account ${accountId} has no MCP servers: nothing to sync; check that account-id is the account that holds them`);
         }
     }
     else {
-        ids = servers.ids;
+        ids = [...servers.ids];
         const others = ids.filter((id) => !source.portalServerIds.has(id));
         before = await readServers(others, { ...source, portalServerIds: new Set() }, api, context);
     }
@@ -33569,6 +33593,7 @@ function fromStates(states, warnings) {
 
 ;// CONCATENATED MODULE: ./src/fleet/watch.ts
 
+
 const FIRST_WATCH_INTERVAL_MS = 1000;
 const MAX_WATCH_INTERVAL_MS = 10_000;
 /**
@@ -33597,15 +33622,23 @@ async function readAfter(answeredAt, waiting, source, api, context) {
         const readAt = clock.now();
         for (const id of toRead) {
             const state = readings.states.get(id);
-            if (state !== undefined)
+            if (state !== undefined) {
                 after.states.set(id, state);
-            else if (!after.states.has(id))
+                after.unread.delete(id);
+            }
+            else {
+                // Kept beside an earlier reading too: a watch that ends on failed reads says so.
                 after.unread.set(id, readings.unread.get(id) ?? 'not read');
-            if (waiting.has(id) && state !== undefined && state.status !== 'waiting') {
+            }
+            if (waiting.has(id) && state !== undefined && statusOfReading(state) !== 'waiting') {
                 after.waitedMs.set(id, readAt - (answeredAt.get(id) ?? readAt));
             }
         }
-        toRead = toRead.filter((id) => waiting.has(id) && after.states.get(id)?.status === 'waiting');
+        // Still connecting, or not read at all since: looked at again while time allows.
+        toRead = toRead.filter((id) => {
+            const state = after.states.get(id);
+            return waiting.has(id) && (state === undefined || statusOfReading(state) === 'waiting');
+        });
         if (toRead.length === 0 || !(await pause(interval, context)))
             break;
         interval = Math.min(interval * 2, MAX_WATCH_INTERVAL_MS);
@@ -33640,18 +33673,18 @@ async function syncFleet(settings, api, context) {
     const announced = plan === undefined ? [] : [plan];
     for (const warning of announced)
         context.warn(warning);
-    const answers = new Map();
     const answeredAt = new Map();
-    if (!settings.dryRun) {
-        await mapConcurrently(ids, settings.concurrency, async (id) => {
+    const syncs = settings.dryRun
+        ? []
+        : await mapConcurrently(ids, settings.concurrency, async (id) => {
             const answer = await syncServer(id, before.states.get(id), api, context);
-            answers.set(id, answer);
             if (answer.error === undefined)
                 answeredAt.set(id, context.clock.now());
+            return answer;
         });
-    }
+    const answers = new Map(syncs.map((answer, index) => [ids[index] ?? '', answer]));
     const waiting = new Set(settings.waitForReady
-        ? [...answeredAt.keys()].filter((id) => answers.get(id)?.status === 'waiting')
+        ? ids.filter((id) => answers.get(id)?.error === undefined && answers.get(id)?.status === 'waiting')
         : []);
     const after = settings.dryRun
         ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
@@ -33675,7 +33708,7 @@ async function syncFleet(settings, api, context) {
             ...(afterProblem === undefined ? {} : { afterProblem }),
             ...(waitedMs === undefined ? {} : { waitedMs }),
             ...(knownIds === undefined ? {} : { knownIds }),
-        }, { ...settings, stopped: stop !== undefined });
+        }, { ...settings, ...(stop === undefined ? {} : { stopped: stop.kind }) });
     });
     for (const result of results)
         logChanges(result, context.log);
@@ -33688,9 +33721,11 @@ async function syncFleet(settings, api, context) {
     };
     if (stop?.kind === 'credentials') {
         const hint = credentialsHint(settings);
-        for (const result of results)
-            if (result.error !== undefined)
+        // Servers the stop caught; one that failed for its own reason keeps its own hint.
+        for (const result of results) {
+            if (result.error !== undefined && result.hint === undefined)
                 result.hint = hint;
+        }
         report.stopped = { kind: stop.kind, message: `${stop.message}: ${hint}` };
     }
     else if (stop !== undefined) {
@@ -34232,7 +34267,8 @@ function capitalized(text) {
 ;// CONCATENATED MODULE: ./src/report/report.ts
 // Everything the user sees of a run, written through @actions/core: the results-file, the outputs,
 // the annotations and the job summary. What they say is decided by the pure modules beside this
-// one; this is the only place that writes.
+// one; this writes them at the end of a run (a warning that must not wait, the rate-limit plan,
+// is annotated by main.ts when it arises).
 
 
 

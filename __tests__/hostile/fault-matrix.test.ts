@@ -523,18 +523,19 @@ const listCases: FaultCase[] = [
     intercept: (request) =>
       request.kind === 'list' ? listPage(REPEATED) : readyForAnyone(request),
     inputs: { 'server-id': '*', concurrency: '16' },
-    // page 1, page 2 (nothing new: the end), the syncs, page 1 again for After
+    // page 2 repeats page 1: where the list ends cannot be known, so `*` fails rather than pass
+    // with servers left out, and nothing is synced.
     expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
+      exitCode: 1,
+      status: 'error',
+      error: `the MCP server list was cut: page 2 repeated servers already read (${REPEATED.length} servers read), so where the list ends is unknown`,
       retryable: '',
-      attempts: 100,
-      requests: ['list', 'list', ...REPEATED.map(() => 'sync' as const), 'list'],
+      attempts: 0,
+      requests: ['list', 'list'],
     },
     also: (run, requests) => {
-      expect(requests.filter((r) => r.kind === 'list').map(pageOf)).toEqual([1, 2, 1]);
-      expect(resultsOf(run).map((result) => result.server_id)).toEqual(REPEATED.map((s) => s.id));
+      expect(requests.filter((r) => r.kind === 'list').map(pageOf)).toEqual([1, 2]);
+      expect(run.outputs.results).toBe('[]');
     },
   },
   {

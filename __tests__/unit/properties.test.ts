@@ -192,6 +192,15 @@ describe('parseEnvelope', () => {
   });
 });
 
+function needsLogin(result: unknown): boolean {
+  return (
+    typeof result === 'object' &&
+    result !== null &&
+    !Array.isArray(result) &&
+    (result as Record<string, unknown>).authentication_status === 'required'
+  );
+}
+
 describe('classify and nextStep', () => {
   it('classifies every status 100-599 and JSON body with a boolean retryable', () => {
     fc.assert(
@@ -232,7 +241,8 @@ describe('classify and nextStep', () => {
           else if (purpose === 'read' && !is2xx)
             expect(verdict.retryable).toBe(isRetryableStatus(exchange.status));
           else if (is2xx && envelope === undefined) expect(verdict.retryable).toBe(true);
-          else if (verdict.sync.authenticationStatus === 'required' && is2xx && envelope?.success)
+          // Only an administrator can help a sync that says so, whatever its status or body.
+          else if (purpose === 'sync' && needsLogin(envelope?.result))
             expect(verdict.retryable).toBe(false);
           else if (bodySays !== undefined) expect(verdict.retryable).toBe(bodySays);
         },

@@ -5,8 +5,6 @@ import fc from 'fast-check';
 import { LIST_PAGE_SIZE } from '../../src/api/cloudflare-api.js';
 import { DEFAULT_POLICY, rateLimitWarning, requestsNeeded } from '../../src/fleet/rate-plan.js';
 
-const MINUTE = 60_000;
-
 describe('requestsNeeded', () => {
   it.each([
     [1, 2],

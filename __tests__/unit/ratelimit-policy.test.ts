@@ -38,11 +38,7 @@ describe('parseRateLimitPolicy', () => {
       '"a";q=1200;w=300, "b";q=4;w=1',
       { quota: 4, windowSeconds: 1 },
     ],
-    [
-      'two equal policies, the first',
-      '"a";q=4;w=1, "b";q=4;w=1',
-      { quota: 4, windowSeconds: 1 },
-    ],
+    ['two equal policies, the first', '"a";q=4;w=1, "b";q=4;w=1', { quota: 4, windowSeconds: 1 }],
     [
       'a malformed policy beside a good one',
       '"bad";q=x;w=1, "default";q=1200;w=300',

@@ -1,5 +1,6 @@
-// Defensive readers for Cloudflare's v4 envelope and the MCP server objects inside it. Every field
-// may be absent or of the wrong type; nothing here throws on any JSON shape.
+// Defensive readers for Cloudflare's v4 envelope and the sync result inside it (server and portal
+// objects are server-object.ts's). Every field may be absent or of the wrong type; nothing here
+// throws on any JSON shape.
 
 export interface ApiMessage {
   code?: number;

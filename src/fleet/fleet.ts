@@ -35,18 +35,20 @@ export async function syncFleet(
   const announced = plan === undefined ? [] : [plan];
   for (const warning of announced) context.warn(warning);
 
-  const answers = new Map<string, SyncAnswer>();
   const answeredAt = new Map<string, number>();
-  if (!settings.dryRun) {
-    await mapConcurrently(ids, settings.concurrency, async (id) => {
-      const answer = await syncServer(id, before.states.get(id), api, context);
-      answers.set(id, answer);
-      if (answer.error === undefined) answeredAt.set(id, context.clock.now());
-    });
-  }
+  const syncs = settings.dryRun
+    ? []
+    : await mapConcurrently(ids, settings.concurrency, async (id) => {
+        const answer = await syncServer(id, before.states.get(id), api, context);
+        if (answer.error === undefined) answeredAt.set(id, context.clock.now());
+        return answer;
+      });
+  const answers = new Map(syncs.map((answer, index) => [ids[index] ?? '', answer]));
   const waiting = new Set(
     settings.waitForReady
-      ? [...answeredAt.keys()].filter((id) => answers.get(id)?.status === 'waiting')
+      ? ids.filter(
+          (id) => answers.get(id)?.error === undefined && answers.get(id)?.status === 'waiting',
+        )
       : [],
   );
   const after: AfterReadings = settings.dryRun
@@ -74,7 +76,7 @@ export async function syncFleet(
         ...(waitedMs === undefined ? {} : { waitedMs }),
         ...(knownIds === undefined ? {} : { knownIds }),
       },
-      { ...settings, stopped: stop !== undefined },
+      { ...settings, ...(stop === undefined ? {} : { stopped: stop.kind }) },
     );
   });
   for (const result of results) logChanges(result, context.log);
@@ -87,7 +89,10 @@ export async function syncFleet(
   };
   if (stop?.kind === 'credentials') {
     const hint = credentialsHint(settings);
-    for (const result of results) if (result.error !== undefined) result.hint = hint;
+    // Servers the stop caught; one that failed for its own reason keeps its own hint.
+    for (const result of results) {
+      if (result.error !== undefined && result.hint === undefined) result.hint = hint;
+    }
     report.stopped = { kind: stop.kind, message: `${stop.message}: ${hint}` };
   } else if (stop !== undefined) {
     report.stopped = stop;

@@ -36,14 +36,14 @@ export async function selectServers(
     ids = list.servers.map((server) => server.id);
     context.log(`found ${ids.length} MCP server(s) in the account`);
     before = fromStates(list.servers, list.warnings);
-    before.listedIds = ids;
+    before.listedIds = [...ids];
     if (ids.length === 0) {
       before.warnings.push(
         `account ${accountId} has no MCP servers: nothing to sync; check that account-id is the account that holds them`,
       );
     }
   } else {
-    ids = servers.ids;
+    ids = [...servers.ids];
     const others = ids.filter((id) => !source.portalServerIds.has(id));
     before = await readServers(others, { ...source, portalServerIds: new Set() }, api, context);
   }

@@ -5,6 +5,7 @@ import type { CloudflareApi } from '../api/cloudflare-api.js';
 import type { ServerState } from '../api/server-object.js';
 import { readServers, type ReadSource } from '../readings/readings.js';
 import type { RetryContext } from '../retry/retry-loop.js';
+import { statusOfReading } from '../server/server-verdict.js';
 
 export const FIRST_WATCH_INTERVAL_MS = 1000;
 export const MAX_WATCH_INTERVAL_MS = 10_000;
@@ -51,13 +52,22 @@ export async function readAfter(
     const readAt = clock.now();
     for (const id of toRead) {
       const state = readings.states.get(id);
-      if (state !== undefined) after.states.set(id, state);
-      else if (!after.states.has(id)) after.unread.set(id, readings.unread.get(id) ?? 'not read');
-      if (waiting.has(id) && state !== undefined && state.status !== 'waiting') {
+      if (state !== undefined) {
+        after.states.set(id, state);
+        after.unread.delete(id);
+      } else {
+        // Kept beside an earlier reading too: a watch that ends on failed reads says so.
+        after.unread.set(id, readings.unread.get(id) ?? 'not read');
+      }
+      if (waiting.has(id) && state !== undefined && statusOfReading(state) !== 'waiting') {
         after.waitedMs.set(id, readAt - (answeredAt.get(id) ?? readAt));
       }
     }
-    toRead = toRead.filter((id) => waiting.has(id) && after.states.get(id)?.status === 'waiting');
+    // Still connecting, or not read at all since: looked at again while time allows.
+    toRead = toRead.filter((id) => {
+      const state = after.states.get(id);
+      return waiting.has(id) && (state === undefined || statusOfReading(state) === 'waiting');
+    });
     if (toRead.length === 0 || !(await pause(interval, context))) break;
     interval = Math.min(interval * 2, MAX_WATCH_INTERVAL_MS);
   }

@@ -338,7 +338,7 @@ function wholeNumber(value: string, name: string, min: number, max: number): num
 
 /** A decimal number of seconds (millisecond precision), at most six hours. */
 function seconds(value: string, name: string, zero: 'zero allowed' | 'positive'): number {
-  const number = /^\d{1,6}(\.\d{1,3})?$/.test(value) ? Number(value) : NaN;
+  const number = /^(\d{1,6}(\.\d{1,3})?|\.\d{1,3})$/.test(value) ? Number(value) : NaN;
   const tooSmall = zero === 'positive' ? !(number > 0) : !(number >= 0);
   if (tooSmall || !(number <= SIX_HOURS_SECONDS)) {
     const lower = zero === 'positive' ? 'more than 0' : 'from 0';

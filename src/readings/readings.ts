@@ -33,12 +33,13 @@ export async function readServers(
   const readings: Readings = { states: new Map(), unread: new Map(), warnings: [] };
   const throughPortal = ids.filter((id) => source.portalServerIds.has(id));
   const others = ids.filter((id) => !source.portalServerIds.has(id));
-  if (throughPortal.length > 0 && source.portalId !== undefined) {
+  const { portalId } = source;
+  if (throughPortal.length > 0 && portalId !== undefined) {
     await readGroup(throughPortal, readings, async () => {
-      const servers = await readPortal(source.portalId ?? '', source.accountId, api, context);
+      const servers = await readPortal(portalId, source.accountId, api, context);
       return {
         servers,
-        why: (id: string) => `${id} is not among the servers of portal ${source.portalId ?? ''}`,
+        why: (id: string) => `${id} is not among the servers of portal ${portalId}`,
       };
     });
   }

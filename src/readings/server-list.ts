@@ -62,9 +62,14 @@ export async function listServers(
         fresh += 1;
       }
     }
-    // A short page is the last; a page of nothing new means the endpoint is repeating itself.
-    const lastPage = items.length < LIST_PAGE_SIZE || fresh === 0;
-    if (lastPage || enough(found)) break;
+    if (enough(found) || items.length < LIST_PAGE_SIZE) break;
+    // A full page of nothing new: the endpoint repeats itself (a proxy that drops `page`, say), so
+    // where the list ends cannot be known, and passing would leave servers out unseen.
+    if (fresh === 0) {
+      throw new ListError(
+        `the MCP server list was cut: page ${page} repeated servers already read (${found.size} servers read), so where the list ends is unknown`,
+      );
+    }
   }
   const warnings =
     dropped === 0

@@ -1,6 +1,7 @@
 // Everything the user sees of a run, written through @actions/core: the results-file, the outputs,
 // the annotations and the job summary. What they say is decided by the pure modules beside this
-// one; this is the only place that writes.
+// one; this writes them at the end of a run (a warning that must not wait, the rate-limit plan,
+// is annotated by main.ts when it arises).
 import * as core from '@actions/core';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

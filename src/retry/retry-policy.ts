@@ -64,6 +64,14 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
     // A redirect could hand our credentials to another origin; it is never followed or retried.
     return fail(false, `HTTP ${status}: redirect not followed`);
   }
+  // Whatever the status or the rest of the body, only an administrator can make this sync work.
+  if (
+    purpose === 'sync' &&
+    isObject(envelope?.result) &&
+    envelope?.result.authentication_status === 'required'
+  ) {
+    return fail(false, ADMIN_LOGIN_NEEDED);
+  }
   if (status >= 200 && status <= 299) {
     if (envelope === undefined) {
       return fail(
@@ -82,7 +90,6 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
         `HTTP ${status}: the sync answer has no status or error (${shape(envelope.result)})`,
       );
     }
-    if (sync.authenticationStatus === 'required') return fail(false, ADMIN_LOGIN_NEEDED);
     if (sync.error !== undefined || sync.status === 'error') {
       return fail(bodyRetryable === true, syncErrorMessage(sync));
     }

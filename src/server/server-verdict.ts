@@ -1,9 +1,11 @@
 // Draws one server's result from what the run learned of it: the Before reading, the sync's
 // answer, the watch and the After reading. Pure, so that every rule of the contract's "sync of one
 // server" and "Authentication" can be tested on plain values.
+import type { ErrorDetails, SyncStatus } from '../api/envelope.js';
 import { ADMIN_LOGIN_NEEDED, type ServerState } from '../api/server-object.js';
 import { formatSeconds } from '../api/cloudflare-api.js';
 import type { BreakingChangeAction } from '../inputs/inputs.js';
+import type { StopKind } from '../run-stop.js';
 import { diffCapabilities, offeredPrompts, offeredTools } from './capability-diff.js';
 import type { ServerResult } from './server-result.js';
 import { similarIds } from './similar-ids.js';
@@ -31,8 +33,8 @@ export interface VerdictRules {
   dryRun: boolean;
   timeoutMs: number;
   accountId: string;
-  /** The run was stopped (cancelled, credentials refused): a missing After is no fault of the server's. */
-  stopped: boolean;
+  /** Why the run stopped early, if it did. */
+  stopped?: StopKind;
 }
 
 export function serverVerdict(facts: ServerFacts, rules: VerdictRules): ServerResult {
@@ -64,27 +66,43 @@ export function serverVerdict(facts: ServerFacts, rules: VerdictRules): ServerRe
     result.error = failure.error;
     result.retryable = failure.retryable;
     if (failure.hint !== undefined) result.hint = failure.hint;
-    if (sync?.errorDetails !== undefined && sync.error !== undefined) {
-      result.errorDetails = sync.errorDetails;
-    }
+    const details =
+      failure.errorDetails ?? (sync?.error === undefined ? undefined : sync.errorDetails);
+    if (details !== undefined) result.errorDetails = details;
   }
   result.warnings = warningsOf(facts, rules, result);
   return result;
 }
 
+/** A server object without a status is, by Cloudflare's default, still `waiting`. */
+export function statusOfReading(state: ServerState): SyncStatus {
+  return state.status ?? 'waiting';
+}
+
 function statusOf(facts: ServerFacts, dryRun: boolean): ServerResult['status'] | undefined {
-  // A server object without a status is, by Cloudflare's default, still `waiting`.
-  if (dryRun) return facts.before === undefined ? 'error' : (facts.before.status ?? 'waiting');
+  if (dryRun) return facts.before === undefined ? 'error' : statusOfReading(facts.before);
   const { sync, after } = facts;
   if (sync === undefined || sync.error !== undefined) return 'error';
   // The sync's answer stands, but for `waiting`, which the watch and After follow up on.
-  return sync.status === 'waiting' ? (after?.status ?? 'waiting') : sync.status;
+  return sync.status === 'waiting' && after !== undefined ? statusOfReading(after) : sync.status;
 }
 
 interface Failure {
   error: string;
   retryable: boolean;
   hint?: string;
+  /** The reading's own `error_details`, when a reading (not the sync) failed the server. */
+  errorDetails?: ErrorDetails;
+}
+
+/** A server that a reading shows in `error`: its own words and details. */
+function readingFailure(what: string, state: ServerState): Failure {
+  const failure: Failure = {
+    error: `${what}: ${state.error ?? 'no message given'}`,
+    retryable: state.errorDetails?.retryable ?? false,
+  };
+  if (state.errorDetails !== undefined) failure.errorDetails = state.errorDetails;
+  return failure;
 }
 
 function failureOf(
@@ -98,26 +116,34 @@ function failureOf(
     return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
   }
   if (rules.dryRun && before?.status === 'error') {
-    return {
-      error: `its last sync failed: ${before.error ?? 'no message given'}`,
-      retryable: true,
-    };
+    return readingFailure('its last sync failed', before);
   }
   if (before?.authenticationStatus === 'required' || after?.authenticationStatus === 'required') {
     return { error: ADMIN_LOGIN_NEEDED, retryable: false };
   }
-  if (rules.stopped && !rules.dryRun && after === undefined) return undefined;
-  if (result.status === 'error') {
+  if (!rules.dryRun && after === undefined && rules.stopped === 'credentials') {
+    // Refused credentials leave the server unfinished: the contract ends it with that error.
+    return { error: facts.afterProblem ?? 'not read after the sync', retryable: false };
+  }
+  // A cancel keeps what the sync answered: no After, or a watch cut short, is no fault of its own.
+  if (
+    rules.stopped === 'cancelled' &&
+    !rules.dryRun &&
+    (after === undefined || result.status === 'waiting')
+  ) {
+    return undefined;
+  }
+  if (!rules.dryRun && after === undefined && rules.stopped !== undefined) return undefined;
+  if (result.status === 'error' && after !== undefined) {
     // The watch saw the server leave `waiting` for `error`: its reading says why.
-    return {
-      error: `the server failed after its sync: ${after?.error ?? 'no message given'}`,
-      retryable: after?.errorDetails?.retryable ?? false,
-    };
+    return readingFailure('the server failed after its sync', after);
   }
   if (result.status === 'waiting' && rules.waitForReady && !rules.dryRun) {
     const waited = formatSeconds(facts.waitedMs ?? 0);
+    const lastRead =
+      facts.afterProblem === undefined ? '' : ` (its last reading failed: ${facts.afterProblem})`;
     return {
-      error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out`,
+      error: `still waiting after ${waited}: the server had not finished connecting to its upstream when timeout-seconds (${formatSeconds(rules.timeoutMs)}) ran out${lastRead}`,
       retryable: true,
       hint: 'raise timeout-seconds, or set wait-for-ready: false to pass while the server is still connecting',
     };
