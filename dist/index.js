@@ -31795,6 +31795,14 @@ function redactor(secrets) {
         : text;
 }
 
+;// CONCATENATED MODULE: ./src/format.ts
+// How a duration reads in a log line or a message: `0.4 s`, `12 s`. Here, apart from the API
+// client, so that pure modules can word their messages without loading an HTTP stack.
+function formatSeconds(ms) {
+    const seconds = ms / 1000;
+    return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+}
+
 ;// CONCATENATED MODULE: ./src/version.ts
 // Kept equal to package.json's version by a test; sent in the User-Agent so Cloudflare support can
 // tell which release made a request.
@@ -31807,6 +31815,7 @@ const USER_AGENT = `${ACTION_NAME}/${ACTION_VERSION}`;
 // with each request (never as client-wide headers, which @actions/http-client would carry across
 // redirects), follows no redirect, holds each request to a time limit, caps the body it reads,
 // and hands back what happened as data. It decides nothing about retrying.
+
 
 
 
@@ -32002,10 +32011,6 @@ function describeNetworkError(error) {
     return code !== undefined && !error.message.includes(code)
         ? `${code}: ${error.message}`
         : error.message;
-}
-function formatSeconds(ms) {
-    const seconds = ms / 1000;
-    return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
 }
 
 ;// CONCATENATED MODULE: ./src/clock.ts

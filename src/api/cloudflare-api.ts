@@ -13,6 +13,7 @@ import type { Credentials, Settings } from '../inputs/inputs.js';
 import type { RateLimitGate } from './rate-limit.js';
 import type { RunStop } from '../run-stop.js';
 import { oneLine, redactor } from '../untrusted-text.js';
+import { formatSeconds } from '../format.js';
 import { USER_AGENT } from '../version.js';
 
 /** Larger bodies are cut off unread: no MCP server object comes near this. */
@@ -240,9 +241,4 @@ function describeNetworkError(error: unknown): string {
   return code !== undefined && !error.message.includes(code)
     ? `${code}: ${error.message}`
     : error.message;
-}
-
-export function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
 }

@@ -2,7 +2,7 @@
 // decides; this loop only sends, waits and keeps count.
 import type { ApiCall, HttpOutcome } from '../api/cloudflare-api.js';
 import type { RunStop } from '../run-stop.js';
-import { formatSeconds } from '../api/cloudflare-api.js';
+import { formatSeconds } from '../format.js';
 import type { Clock } from '../clock.js';
 import {
   classify,

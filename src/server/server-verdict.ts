@@ -3,7 +3,7 @@
 // server" and "Authentication" can be tested on plain values.
 import type { ErrorDetails, SyncStatus } from '../api/envelope.js';
 import { ADMIN_LOGIN_NEEDED, type ServerState } from '../api/server-object.js';
-import { formatSeconds } from '../api/cloudflare-api.js';
+import { formatSeconds } from '../format.js';
 import type { BreakingChangeAction } from '../inputs/inputs.js';
 import type { StopKind } from '../run-stop.js';
 import { diffCapabilities, offeredPrompts, offeredTools } from './capability-diff.js';
