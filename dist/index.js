@@ -33257,7 +33257,13 @@ function failureOf(facts, rules, result) {
     if (sync?.error !== undefined)
         return syncFailure(facts, sync, rules);
     if (rules.dryRun && before === undefined) {
-        return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
+        const failure = {
+            error: facts.beforeProblem ?? 'the server could not be read',
+            retryable: false,
+        };
+        if (facts.beforeNotFound === true)
+            failure.hint = notFoundHint(facts);
+        return failure;
     }
     if (rules.dryRun && before?.status === 'error') {
         return readingFailure('its last sync failed', before);
@@ -33307,12 +33313,8 @@ function syncFailure(facts, sync, rules) {
     const error = sync.error ?? 'sync failed';
     const failure = { error, retryable: sync.retryable ?? false };
     if (sync.notFound === true) {
-        const similar = similarIds(facts.serverId, facts.knownIds ?? []);
         failure.error = `no MCP server ${facts.serverId} in account ${rules.accountId} (${error})`;
-        failure.hint =
-            similar.length > 0
-                ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
-                : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
+        failure.hint = notFoundHint(facts);
     }
     else if (sync.gaveUp === 'timeout-seconds' && sync.attempts === 0) {
         failure.hint =
@@ -33325,6 +33327,13 @@ function syncFailure(facts, sync, rules) {
         failure.hint = 'the upstream kept failing with retryable errors: raise max-attempts';
     }
     return failure;
+}
+/** What to do about an id the account does not have: the ids like it, when the list was read. */
+function notFoundHint(facts) {
+    const similar = similarIds(facts.serverId, facts.knownIds ?? []);
+    return similar.length > 0
+        ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
+        : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
 }
 function missingTools(tools, expected) {
     if (expected.length === 0)
@@ -33479,7 +33488,12 @@ async function readPortal(portalId, accountId, api, context) {
 
 
 async function readServers(ids, source, api, context) {
-    const readings = { states: new Map(), unread: new Map(), warnings: [] };
+    const readings = {
+        states: new Map(),
+        unread: new Map(),
+        notFound: new Set(),
+        warnings: [],
+    };
     const throughPortal = ids.filter((id) => source.portalServerIds.has(id));
     const others = ids.filter((id) => !source.portalServerIds.has(id));
     const { portalId } = source;
@@ -33500,8 +33514,10 @@ async function readServers(ids, source, api, context) {
             readings.states.set(only, state);
         else if (call.ok)
             readings.unread.set(only, 'the response holds no such server');
-        else if (call.verdict.notFound === true)
+        else if (call.verdict.notFound === true) {
             readings.unread.set(only, notInAccount(only, source));
+            readings.notFound.add(only);
+        }
         else
             readings.unread.set(only, call.error);
     }
@@ -33512,6 +33528,11 @@ async function readServers(ids, source, api, context) {
             readings.warnings.push(...list.warnings);
             if (others.some((id) => !list.servers.some((server) => server.id === id))) {
                 readings.listedIds = list.servers.map((server) => server.id);
+            }
+            // Read to its end without them: the list itself says they are not in the account.
+            for (const id of others) {
+                if (!list.servers.some((server) => server.id === id))
+                    readings.notFound.add(id);
             }
             return { servers: list.servers, why: (id) => notInAccount(id, source) };
         });
@@ -33592,6 +33613,7 @@ function fromStates(states, warnings) {
     return {
         states: new Map(states.map((state) => [state.id, state])),
         unread: new Map(),
+        notFound: new Set(),
         warnings: [...warnings],
     };
 }
@@ -33695,7 +33717,11 @@ async function syncFleet(settings, api, context) {
         ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
         : await readAfter(answeredAt, waiting, source, api, context);
     warnings.push(...after.warnings);
-    const knownIds = await idsForDidYouMean(answers, before.listedIds, api, context);
+    const notFound = new Set([
+        ...before.notFound,
+        ...ids.filter((id) => answers.get(id)?.notFound === true),
+    ]);
+    const knownIds = await idsForDidYouMean(notFound, before.listedIds, api, context);
     const stop = context.runStop.reason;
     const results = ids.map((id) => {
         const beforeState = before.states.get(id);
@@ -33708,6 +33734,7 @@ async function syncFleet(settings, api, context) {
             serverId: id,
             ...(beforeState === undefined ? {} : { before: beforeState }),
             ...(beforeProblem === undefined ? {} : { beforeProblem }),
+            ...(before.notFound.has(id) ? { beforeNotFound: true } : {}),
             ...(sync === undefined ? {} : { sync }),
             ...(afterState === undefined ? {} : { after: afterState }),
             ...(afterProblem === undefined ? {} : { afterProblem }),
@@ -33749,10 +33776,10 @@ function credentialsHint(settings) {
  * The account's ids when a sync found no such server: from the list already read, or one list
  * read for the whole run, so a fleet of typos costs one request, not one each.
  */
-async function idsForDidYouMean(answers, listed, api, context) {
+async function idsForDidYouMean(notFound, listed, api, context) {
     if (listed !== undefined)
         return listed;
-    if (![...answers.values()].some((answer) => answer.notFound === true))
+    if (notFound.size === 0)
         return undefined;
     try {
         return (await listServers(api, context)).servers.map((server) => server.id);

@@ -71,6 +71,27 @@ describe('a server id the account lacks', () => {
     );
   });
 
+  it('in a dry run: the read finds nothing, one list read finds the similar id, nothing is synced', async () => {
+    const fake = await startFake({ servers: ACCOUNT });
+
+    const run = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'doc-mcp',
+      'dry-run': 'true',
+    });
+
+    expect(fake.requests.map((request) => [request.kind, request.status])).toEqual([
+      ['read', 404],
+      ['list', 200],
+    ]);
+    expect(run.exitCode).toBe(1);
+    const error = `no MCP server doc-mcp in account ${ACCOUNT_ID}`;
+    expect(run.outputs).toMatchObject({ status: 'error', error, attempts: '0' });
+    expect(annotations(run, 'error')).toContain(
+      `::error title=MCP server doc-mcp failed the dry run::${error} → ${DID_YOU_MEAN}`,
+    );
+  });
+
   it('several typos cost one list read, each with its own suggestion', async () => {
     const fake = await startFake({ servers: ACCOUNT });
 

@@ -8,7 +8,7 @@ import { listServers, ListError } from '../readings/server-list.js';
 import type { RetryContext } from '../retry/retry-loop.js';
 import type { ServerResult } from '../server/server-result.js';
 import { serverVerdict } from '../server/server-verdict.js';
-import { syncServer, type SyncAnswer } from '../server/sync-server.js';
+import { syncServer } from '../server/sync-server.js';
 import type { FleetReport } from './fleet-report.js';
 import { logChanges } from './log-changes.js';
 import { rateLimitWarning, requestsNeeded } from './rate-plan.js';
@@ -55,7 +55,11 @@ export async function syncFleet(
     ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
     : await readAfter(answeredAt, waiting, source, api, context);
   warnings.push(...after.warnings);
-  const knownIds = await idsForDidYouMean(answers, before.listedIds, api, context);
+  const notFound = new Set([
+    ...before.notFound,
+    ...ids.filter((id) => answers.get(id)?.notFound === true),
+  ]);
+  const knownIds = await idsForDidYouMean(notFound, before.listedIds, api, context);
 
   const stop = context.runStop.reason;
   const results: ServerResult[] = ids.map((id) => {
@@ -70,6 +74,7 @@ export async function syncFleet(
         serverId: id,
         ...(beforeState === undefined ? {} : { before: beforeState }),
         ...(beforeProblem === undefined ? {} : { beforeProblem }),
+        ...(before.notFound.has(id) ? { beforeNotFound: true } : {}),
         ...(sync === undefined ? {} : { sync }),
         ...(afterState === undefined ? {} : { after: afterState }),
         ...(afterProblem === undefined ? {} : { afterProblem }),
@@ -115,13 +120,13 @@ export function credentialsHint(
  * read for the whole run, so a fleet of typos costs one request, not one each.
  */
 async function idsForDidYouMean(
-  answers: ReadonlyMap<string, SyncAnswer>,
+  notFound: ReadonlySet<string>,
   listed: string[] | undefined,
   api: CloudflareApi,
   context: RetryContext,
 ): Promise<string[] | undefined> {
   if (listed !== undefined) return listed;
-  if (![...answers.values()].some((answer) => answer.notFound === true)) return undefined;
+  if (notFound.size === 0) return undefined;
   try {
     return (await listServers(api, context)).servers.map((server) => server.id);
   } catch (error) {

@@ -66,6 +66,7 @@ function fromStates(states: readonly ServerState[], warnings: string[]): Reading
   return {
     states: new Map(states.map((state) => [state.id, state])),
     unread: new Map(),
+    notFound: new Set(),
     warnings: [...warnings],
   };
 }

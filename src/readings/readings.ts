@@ -19,6 +19,8 @@ export interface Readings {
   states: Map<string, ServerState>;
   /** Why a server has no reading. */
   unread: Map<string, string>;
+  /** The servers the API says are not in the account. */
+  notFound: Set<string>;
   /** Every id of the account, when this reading went through the whole list. */
   listedIds?: string[];
   warnings: string[];
@@ -30,7 +32,12 @@ export async function readServers(
   api: CloudflareApi,
   context: RetryContext,
 ): Promise<Readings> {
-  const readings: Readings = { states: new Map(), unread: new Map(), warnings: [] };
+  const readings: Readings = {
+    states: new Map(),
+    unread: new Map(),
+    notFound: new Set(),
+    warnings: [],
+  };
   const throughPortal = ids.filter((id) => source.portalServerIds.has(id));
   const others = ids.filter((id) => !source.portalServerIds.has(id));
   const { portalId } = source;
@@ -49,8 +56,10 @@ export async function readServers(
     const state = call.ok ? parseServerState(call.verdict.envelope.result) : undefined;
     if (state !== undefined && state.id === only) readings.states.set(only, state);
     else if (call.ok) readings.unread.set(only, 'the response holds no such server');
-    else if (call.verdict.notFound === true) readings.unread.set(only, notInAccount(only, source));
-    else readings.unread.set(only, call.error);
+    else if (call.verdict.notFound === true) {
+      readings.unread.set(only, notInAccount(only, source));
+      readings.notFound.add(only);
+    } else readings.unread.set(only, call.error);
   } else if (others.length > 1) {
     const wanted = new Set(others);
     await readGroup(others, readings, async () => {
@@ -60,6 +69,10 @@ export async function readServers(
       readings.warnings.push(...list.warnings);
       if (others.some((id) => !list.servers.some((server) => server.id === id))) {
         readings.listedIds = list.servers.map((server) => server.id);
+      }
+      // Read to its end without them: the list itself says they are not in the account.
+      for (const id of others) {
+        if (!list.servers.some((server) => server.id === id)) readings.notFound.add(id);
       }
       return { servers: list.servers, why: (id: string) => notInAccount(id, source) };
     });

@@ -16,6 +16,8 @@ export interface ServerFacts {
   before?: ServerState;
   /** Why there is no Before reading. */
   beforeProblem?: string;
+  /** The Before reading found no such server in the account. */
+  beforeNotFound?: boolean;
   /** Undefined in a dry run. */
   sync?: SyncAnswer;
   after?: ServerState;
@@ -113,7 +115,12 @@ function failureOf(
   const { serverId, before, sync, after } = facts;
   if (sync?.error !== undefined) return syncFailure(facts, sync, rules);
   if (rules.dryRun && before === undefined) {
-    return { error: facts.beforeProblem ?? 'the server could not be read', retryable: false };
+    const failure: Failure = {
+      error: facts.beforeProblem ?? 'the server could not be read',
+      retryable: false,
+    };
+    if (facts.beforeNotFound === true) failure.hint = notFoundHint(facts);
+    return failure;
   }
   if (rules.dryRun && before?.status === 'error') {
     return readingFailure('its last sync failed', before);
@@ -165,12 +172,8 @@ function syncFailure(facts: ServerFacts, sync: SyncAnswer, rules: VerdictRules):
   const error = sync.error ?? 'sync failed';
   const failure: Failure = { error, retryable: sync.retryable ?? false };
   if (sync.notFound === true) {
-    const similar = similarIds(facts.serverId, facts.knownIds ?? []);
     failure.error = `no MCP server ${facts.serverId} in account ${rules.accountId} (${error})`;
-    failure.hint =
-      similar.length > 0
-        ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
-        : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
+    failure.hint = notFoundHint(facts);
   } else if (sync.gaveUp === 'timeout-seconds' && sync.attempts === 0) {
     failure.hint =
       'timeout-seconds ran out before this server was reached: raise timeout-seconds, or sync the fleet in parts';
@@ -180,6 +183,14 @@ function syncFailure(facts: ServerFacts, sync: SyncAnswer, rules: VerdictRules):
     failure.hint = 'the upstream kept failing with retryable errors: raise max-attempts';
   }
   return failure;
+}
+
+/** What to do about an id the account does not have: the ids like it, when the list was read. */
+function notFoundHint(facts: ServerFacts): string {
+  const similar = similarIds(facts.serverId, facts.knownIds ?? []);
+  return similar.length > 0
+    ? `did you mean ${similar.join(', ')}? server-id takes the server's id, not its display name`
+    : "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
 }
 
 function missingTools(
