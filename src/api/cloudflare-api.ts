@@ -17,7 +17,7 @@ import { formatSeconds } from '../format.js';
 import { USER_AGENT } from '../version.js';
 
 /** Larger bodies are cut off unread: no MCP server object comes near this. */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /** The list endpoint's largest page. */
 export const LIST_PAGE_SIZE = 100;

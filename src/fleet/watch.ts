@@ -7,8 +7,8 @@ import { readServers, type ReadSource } from '../readings/readings.js';
 import type { RetryContext } from '../retry/retry-loop.js';
 import { statusOfReading } from '../server/server-verdict.js';
 
-export const FIRST_WATCH_INTERVAL_MS = 1000;
-export const MAX_WATCH_INTERVAL_MS = 10_000;
+const FIRST_WATCH_INTERVAL_MS = 1000;
+const MAX_WATCH_INTERVAL_MS = 10_000;
 
 export interface AfterReadings {
   states: Map<string, ServerState>;

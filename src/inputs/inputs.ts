@@ -262,7 +262,7 @@ function parseAccountId(value: string): string {
 }
 
 /** Splits a comma/newline separated list, dropping blank entries and repeats. */
-export function splitList(value: string): string[] {
+function splitList(value: string): string[] {
   const items = value.split(/[,\r\n]+/).map((item) => item.trim());
   return [...new Set(items.filter((item) => item !== ''))];
 }

@@ -9,7 +9,7 @@ import { plural } from './outputs.js';
 import { shownId } from './results-json.js';
 
 /** Per step and kind, what GitHub shows. */
-export const VISIBLE_ANNOTATIONS = 10;
+const VISIBLE_ANNOTATIONS = 10;
 
 /** What `waiting` and `stale` mean for the user, in the summary and the warnings alike. */
 export const STATUS_EXPLANATION: Partial<Record<SyncStatus, string>> = {

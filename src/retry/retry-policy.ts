@@ -143,7 +143,7 @@ export interface RetrySettings {
  * Exponential backoff after the `failedAttempts`-th failure: base, 2×base, 4×base … capped at
  * max, less up to a quarter of jitter so that parallel workers spread out, but never below base.
  */
-export function backoffMs(
+function backoffMs(
   failedAttempts: number,
   settings: RetrySettings,
   random: () => number,
