@@ -143,11 +143,7 @@ export interface RetrySettings {
  * Exponential backoff after the `failedAttempts`-th failure: base, 2×base, 4×base … capped at
  * max, less up to a quarter of jitter so that parallel workers spread out, but never below base.
  */
-function backoffMs(
-  failedAttempts: number,
-  settings: RetrySettings,
-  random: () => number,
-): number {
+function backoffMs(failedAttempts: number, settings: RetrySettings, random: () => number): number {
   const nominal = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (failedAttempts - 1));
   const jittered = nominal * (1 - 0.25 * random());
   return Math.max(Math.min(settings.baseDelayMs, settings.maxDelayMs), jittered);
