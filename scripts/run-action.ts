@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ResultEntry } from '../src/report/results-json.js';
 
 export const ACTION_ENTRY = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 
@@ -17,24 +18,8 @@ export interface ActionRun {
   durationMs: number;
 }
 
-/** One entry of the `results` output. */
-export interface ResultJson {
-  server_id: string;
-  status: string;
-  authentication_status: string | null;
-  error: string | null;
-  error_details: Record<string, unknown> | null;
-  attempts: number;
-  duration_ms: number;
-  tools: string[] | null;
-  prompts: string[] | null;
-  changes: {
-    tools: { added: string[]; removed: string[]; changed: string[] };
-    prompts: { added: string[]; removed: string[]; changed: string[] };
-    breaking: string[];
-  } | null;
-  ray_id: string | null;
-}
+/** One entry of the `results` output, as the report writes it. */
+export type ResultJson = ResultEntry;
 
 export function parseResults(outputs: Record<string, string>): ResultJson[] {
   return JSON.parse(outputs.results ?? '[]') as ResultJson[];
@@ -72,20 +57,7 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 export async function runAction(options: RunActionOptions = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-sync-run-'));
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    // The results-file goes here, and is removed with the rest.
-    RUNNER_TEMP: dir,
-    ...options.env,
-  };
-  for (const [name, value] of Object.entries(options.inputs ?? {}))
-    env[inputVariable(name)] = value;
+  const { env, outputFile, summaryFile } = runnerFiles(dir, options.inputs ?? {}, options.env);
   const started = performance.now();
   try {
     const argv = options.argv ?? [ACTION_ENTRY];
@@ -102,6 +74,31 @@ export async function runAction(options: RunActionOptions = {}): Promise<ActionR
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The files and variables a runner gives a step, in `dir`: GITHUB_OUTPUT, GITHUB_STEP_SUMMARY,
+ * RUNNER_TEMP (where the results-file goes, removed with `dir`), and the inputs as INPUT_
+ * variables, over a bare environment with `extra` on top.
+ */
+export function runnerFiles(
+  dir: string,
+  inputs: Record<string, string>,
+  extra: Record<string, string> = {},
+): { env: Record<string, string>; outputFile: string; summaryFile: string } {
+  const outputFile = join(dir, 'output');
+  const summaryFile = join(dir, 'summary');
+  writeFileSync(outputFile, '');
+  writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    RUNNER_TEMP: dir,
+    ...extra,
+  };
+  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+  return { env, outputFile, summaryFile };
 }
 
 function spawnNode(

@@ -3,12 +3,12 @@
 // outputs, summary and annotations say what was done, and the process exits non-zero. How fast it
 // exits is the bench's to measure; here a generous kill timer only tells exiting from hanging.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FakeCloudflareApi, FakeServer } from '../../scripts/fake-cloudflare-api.js';
-import { ACTION_ENTRY, inputVariable, parseOutputFile } from '../../scripts/run-action.js';
+import { ACTION_ENTRY, parseOutputFile, runnerFiles } from '../../scripts/run-action.js';
 import {
   annotationMessage,
   annotations,
@@ -47,17 +47,7 @@ function startAction(inputs: Record<string, string>): {
 } {
   const dir = mkdtempSync(join(tmpdir(), 'cancel-run-'));
   dirs.push(dir);
-  const outputFile = join(dir, 'output');
-  const summaryFile = join(dir, 'summary');
-  writeFileSync(outputFile, '');
-  writeFileSync(summaryFile, '');
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    RUNNER_TEMP: dir,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[inputVariable(name)] = value;
+  const { env, outputFile, summaryFile } = runnerFiles(dir, inputs);
   const child = spawn(process.execPath, [ACTION_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
