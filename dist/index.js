@@ -32040,7 +32040,7 @@ function canonicalJson(value) {
         return `[${value.map(canonicalJson).join(',')}]`;
     if (typeof value === 'object' && value !== null) {
         const record = value;
-        const keys = Object.keys(record).sort();
+        const keys = sortedKeys(record);
         return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`).join(',')}}`;
     }
     // JSON.parse gives nothing else: strings, finite numbers, booleans, null.
@@ -32049,53 +32049,100 @@ function canonicalJson(value) {
 /**
  * A 53-bit hash (cyrb53) of `value` as canonical JSON would write it, without writing it: two
  * values that differ give the same hash with a chance of about 1 in 2^53, which could only hide a
- * "changed". Strings go in with their length, so no string can pass for structure.
+ * "changed". `undefined`, where JSON has no value, hashes apart from `null`.
  */
-function hashJson(value) {
+function hashJson(value, seed) {
     const hash = new Hash53();
+    // Split, as a hash has 53 bits and a word 32.
+    if (seed !== undefined)
+        hash.words(seed % 2 ** 32, Math.floor(seed / 2 ** 32));
     hash.value(value);
     return hash.digest();
 }
+/**
+ * The keys of `record` in code-unit order, as `sort()` gives them. Most objects of a schema have a
+ * handful of keys, which insertion sorts faster than the general sort, a fifth of the whole hash.
+ */
+function sortedKeys(record) {
+    const keys = Object.keys(record);
+    if (keys.length > 16)
+        return keys.sort();
+    for (let i = 1; i < keys.length; i += 1) {
+        const key = keys[i];
+        let j = i - 1;
+        for (; j >= 0 && keys[j] > key; j -= 1)
+            keys[j + 1] = keys[j];
+        keys[j + 1] = key;
+    }
+    return keys;
+}
+/**
+ * What the hash is fed: a tag before each value, and a string's length before its characters, so
+ * the words read back to one value only and no string can pass for structure.
+ */
+var Tag;
+(function (Tag) {
+    Tag[Tag["Undefined"] = 1] = "Undefined";
+    Tag[Tag["Null"] = 2] = "Null";
+    Tag[Tag["False"] = 3] = "False";
+    Tag[Tag["True"] = 4] = "True";
+    Tag[Tag["Number"] = 5] = "Number";
+    Tag[Tag["String"] = 6] = "String";
+    Tag[Tag["Array"] = 7] = "Array";
+    Tag[Tag["Object"] = 8] = "Object";
+    Tag[Tag["End"] = 9] = "End";
+})(Tag || (Tag = {}));
 class Hash53 {
     h1 = 0xdeadbeef;
     h2 = 0x41c6ce57;
     value(value) {
-        if (Array.isArray(value)) {
-            this.text('[');
+        if (typeof value === 'string') {
+            this.string(value);
+        }
+        else if (Array.isArray(value)) {
+            this.word(Tag.Array);
             for (const item of value)
                 this.value(item);
-            this.text(']');
+            this.word(Tag.End);
         }
         else if (typeof value === 'object' && value !== null) {
             const record = value;
-            this.text('{');
-            for (const key of Object.keys(record).sort()) {
+            this.word(Tag.Object);
+            for (const key of sortedKeys(record)) {
                 this.string(key);
                 this.value(record[key]);
             }
-            this.text('}');
+            this.word(Tag.End);
         }
-        else if (typeof value === 'string') {
-            this.string(value);
+        else if (typeof value === 'number') {
+            this.word(Tag.Number);
+            // As JSON writes it, so that -0 and 0 are one number.
+            this.string(JSON.stringify(value));
+        }
+        else if (typeof value === 'boolean') {
+            this.word(value ? Tag.True : Tag.False);
         }
         else {
-            // Ended, so that numbers side by side (`[1,2]`, `[12]`) stay apart.
-            this.text(`${String(value)};`);
+            this.word(value === null ? Tag.Null : Tag.Undefined);
         }
+    }
+    words(...words) {
+        for (const word of words)
+            this.word(word);
     }
     string(text) {
-        this.text(`"${text.length}:`);
-        this.text(text);
-    }
-    text(text) {
-        let { h1, h2 } = this;
-        for (let i = 0; i < text.length; i += 1) {
-            const code = text.charCodeAt(i);
-            h1 = Math.imul(h1 ^ code, 2654435761);
-            h2 = Math.imul(h2 ^ code, 1597334677);
+        this.words(Tag.String, text.length);
+        // Two characters to a word: half the multiplications of one at a time.
+        const even = text.length - (text.length % 2);
+        for (let i = 0; i < even; i += 2) {
+            this.word(text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16));
         }
-        this.h1 = h1;
-        this.h2 = h2;
+        if (even < text.length)
+            this.word(text.charCodeAt(even));
+    }
+    word(word) {
+        this.h1 = Math.imul(this.h1 ^ word, 2654435761);
+        this.h2 = Math.imul(this.h2 ^ word, 1597334677);
     }
     digest() {
         let { h1, h2 } = this;
@@ -32118,17 +32165,17 @@ function intern(text) {
     return text;
 }
 /**
- * `value` as canonical JSON, written once for all the equal values of a run: the text is built
- * only for the first value of each hash, so two values that differ would share a text only if
- * their hashes collided, a chance of about 1 in 2^53.
+ * The text `write` gave the first time it was asked for `hash`: the hash of what the text is
+ * written from, so that an equal value, a server's After reading of an unchanged schema say, is
+ * neither walked nor written again. Two values that differ would share a text only if their
+ * hashes collided, a chance of about 1 in 2^53.
  */
-function internedJson(value) {
-    const key = hashJson(value);
-    const known = byHash.get(key);
+function textByHash(hash, write) {
+    const known = byHash.get(hash);
     if (known !== undefined)
         return known;
-    const text = canonicalJson(value);
-    byHash.set(key, text);
+    const text = intern(write());
+    byHash.set(hash, text);
     return text;
 }
 
@@ -32148,13 +32195,17 @@ const AUTHENTICATION_STATUSES = [
 ];
 /** Said wherever `authentication_status: required` shows: no API call can do this for us. */
 const ADMIN_LOGIN_NEEDED = 'an administrator must authenticate this MCP server in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers → the server → Authenticate) before it can sync';
-/** A server object from a read, list or portal, or undefined without a usable id. */
-function parseServerState(value) {
+/** The id of a server object from a read, list or portal. */
+function serverIdOf(value) {
     if (!isObject(value))
         return undefined;
     // A portal's entry names the server as `server_id`; its own `id` is the same id elsewhere.
-    const id = stringField(value.server_id) ?? stringField(value.id);
-    if (id === undefined)
+    return stringField(value.server_id) ?? stringField(value.id);
+}
+/** A server object from a read, list or portal, or undefined without a usable id. */
+function parseServerState(value) {
+    const id = serverIdOf(value);
+    if (id === undefined || !isObject(value))
         return undefined;
     const state = {
         id,
@@ -32221,13 +32272,16 @@ function capabilityOf(item, inputField) {
     const description = stringField(item.description);
     const input = item[inputField];
     const schema = inputField === 'inputSchema' ? input : undefined;
+    const inputHash = hashJson(input);
     // Built whole in one literal: a field added later would move every capability's fields out
     // of the object into a separate array, a fifth more memory across a large fleet.
     return {
         name: intern(name),
-        // Absent and null hash apart: `undefined` and `null` are different texts to the hash.
-        fingerprint: hashJson({ description, input }),
-        inputTop: isObject(schema) ? internedJson(inputTop(schema)) : undefined,
+        // Absent and null hash apart: `undefined` and `null` are different values to the hash.
+        fingerprint: hashJson(description, inputHash),
+        inputTop: isObject(schema)
+            ? textByHash(inputHash, () => canonicalJson(inputTop(schema)))
+            : undefined,
     };
 }
 /** What of a schema's top level a breaking change is judged by. */
@@ -32904,11 +32958,13 @@ class ListError extends Error {
     name = 'ListError';
 }
 /**
- * Reads pages until the last one, or until `enough` says the servers found so far suffice.
- * Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
+ * Reads pages until the last one. Given the servers `wanted`, only those are read whole, so a few
+ * servers of a large account cost no more than finding them, and the list stops once all of them
+ * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
  */
-async function listServers(api, context, enough = () => false) {
+async function listServers(api, context, wanted) {
     const found = new Map();
+    const servers = [];
     let dropped = 0;
     for (let page = 1;; page += 1) {
         if (page > MAX_LIST_PAGES) {
@@ -32924,16 +32980,20 @@ async function listServers(api, context, enough = () => false) {
         const items = result;
         let fresh = 0;
         for (const item of items) {
-            const server = parseServerState(item);
-            if (server === undefined || idProblem(server.id) !== undefined) {
+            const id = serverIdOf(item);
+            if (id === undefined || idProblem(id) !== undefined) {
                 dropped += 1;
             }
-            else if (!found.has(server.id)) {
-                found.set(server.id, server);
+            else if (!found.has(id)) {
+                const server = wanted === undefined || wanted.has(id) ? parseServerState(item) : undefined;
+                found.set(id, server);
+                if (server !== undefined)
+                    servers.push(server);
                 fresh += 1;
             }
         }
-        if (enough(found) || items.length < LIST_PAGE_SIZE)
+        const allFound = wanted !== undefined && wanted.size > 0 && servers.length === wanted.size;
+        if (allFound || items.length < LIST_PAGE_SIZE)
             break;
         // A full page of nothing new: the endpoint repeats itself (a proxy that drops `page`, say), so
         // where the list ends cannot be known, and passing would leave servers out unseen.
@@ -32946,7 +33006,7 @@ async function listServers(api, context, enough = () => false) {
         : [
             `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
         ];
-    return { servers: [...found.values()], warnings };
+    return { servers, ids: [...found.keys()], warnings };
 }
 
 ;// CONCATENATED MODULE: ./src/server/capability-diff.ts
@@ -33522,18 +33582,16 @@ async function readServers(ids, source, api, context) {
             readings.unread.set(only, call.error);
     }
     else if (others.length > 1) {
-        const wanted = new Set(others);
         await readGroup(others, readings, async () => {
-            const list = await listServers(api, context, (found) => [...wanted].every((id) => found.has(id)));
+            const list = await listServers(api, context, new Set(others));
             readings.warnings.push(...list.warnings);
-            if (others.some((id) => !list.servers.some((server) => server.id === id))) {
-                readings.listedIds = list.servers.map((server) => server.id);
-            }
+            const found = new Set(list.servers.map((server) => server.id));
+            const missing = others.filter((id) => !found.has(id));
             // Read to its end without them: the list itself says they are not in the account.
-            for (const id of others) {
-                if (!list.servers.some((server) => server.id === id))
-                    readings.notFound.add(id);
-            }
+            if (missing.length > 0)
+                readings.listedIds = list.ids;
+            for (const id of missing)
+                readings.notFound.add(id);
             return { servers: list.servers, why: (id) => notInAccount(id, source) };
         });
     }
@@ -33580,7 +33638,7 @@ async function selectServers(settings, api, context) {
     let before;
     if (servers.kind === 'all') {
         const list = await listServers(api, context);
-        ids = list.servers.map((server) => server.id);
+        ids = list.ids;
         context.log(`found ${ids.length} MCP server(s) in the account`);
         before = fromStates(list.servers, list.warnings);
         before.listedIds = [...ids];
@@ -33782,7 +33840,7 @@ async function idsForDidYouMean(notFound, listed, api, context) {
     if (notFound.size === 0)
         return undefined;
     try {
-        return (await listServers(api, context)).servers.map((server) => server.id);
+        return (await listServers(api, context, new Set())).ids;
     }
     catch (error) {
         if (error instanceof ListError)

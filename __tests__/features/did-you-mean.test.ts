@@ -107,4 +107,35 @@ describe('a server id the account lacks', () => {
       .filter((hint) => hint !== undefined);
     expect(hints).toEqual(['docs-mcp', 'search-mcp', 'billing-mcp']);
   });
+
+  it('in an account of two list pages, finds the similar id on the second', async () => {
+    const fillers = Array.from({ length: 150 }, (_, i) => ({
+      id: `filler-${String(i).padStart(3, '0')}`,
+      tools: ['noop'],
+    }));
+    const fake = await startFake({ servers: [...fillers, ...ACCOUNT] });
+
+    const alone = await runInProcess({ ...baseInputs(fake), 'server-id': 'doc-mcp' });
+    const inFleet = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'doc-mcp, filler-000',
+    });
+
+    expect(fake.requests.map((request) => [request.kind, request.status])).toEqual([
+      ['read', 404],
+      ['sync', 404],
+      ['list', 200],
+      ['list', 200],
+      ['list', 200],
+      ['list', 200],
+      ['sync', 404],
+      ['sync', 200],
+      ['read', 200],
+    ]);
+    for (const run of [alone, inFleet]) {
+      expect(annotations(run, 'error')).toContain(
+        `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${DID_YOU_MEAN}`,
+      );
+    }
+  });
 });

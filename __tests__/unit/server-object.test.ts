@@ -279,7 +279,7 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
   it("keeps a tool's name, a fingerprint of its description and schema, and the schema's top", () => {
     expect(capabilityOf(SEARCH, 'inputSchema')).toStrictEqual({
       name: 'search',
-      fingerprint: hashJson({ description: 'Search the docs', input: SCHEMA }),
+      fingerprint: hashJson('Search the docs', hashJson(SCHEMA)),
       inputTop:
         '{"properties":{"limit":{"type":"integer"},"query":{"type":"string"}},"required":["query"],"type":"object"}',
     });
@@ -294,7 +294,7 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
       ),
     ).toStrictEqual({
       name: 'summarize',
-      fingerprint: hashJson({ description: 'Summarize a page', input: args }),
+      fingerprint: hashJson('Summarize a page', hashJson(args)),
       inputTop: undefined,
     });
   });
@@ -302,7 +302,7 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
   it('fingerprints a missing description and input as absent, and a description not a string as none', () => {
     expect(capabilityOf({ name: 'fetch' }, 'inputSchema')).toStrictEqual({
       name: 'fetch',
-      fingerprint: hashJson({ description: undefined, input: undefined }),
+      fingerprint: hashJson(undefined, hashJson(undefined)),
       inputTop: undefined,
     });
     expect(capabilityOf({ name: 'fetch', description: 7 }, 'inputSchema')).toStrictEqual(
@@ -395,7 +395,7 @@ describe('capabilityOf: a tool or prompt, reduced to what the diff asks of it', 
   ])('gives no inputTop when the schema is %s', (_case, inputSchema) => {
     expect(capabilityOf({ name: 't', inputSchema }, 'inputSchema')).toStrictEqual({
       name: 't',
-      fingerprint: hashJson({ description: undefined, input: inputSchema }),
+      fingerprint: hashJson(undefined, hashJson(inputSchema)),
       inputTop: undefined,
     });
   });

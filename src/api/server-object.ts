@@ -3,7 +3,7 @@
 // objects there: a capability is whatever carries a string `name`; the rest is skipped, never
 // thrown on.
 import { SYNC_STATUSES, isObject, parseErrorDetails, stringField } from './envelope.js';
-import { hashJson, intern, internedJson } from './fingerprint.js';
+import { canonicalJson, hashJson, intern, textByHash } from './fingerprint.js';
 import type { ErrorDetails, SyncStatus } from './envelope.js';
 
 export const AUTHENTICATION_STATUSES = [
@@ -61,12 +61,17 @@ export interface ServerState {
   portalDefaultDisabled?: boolean;
 }
 
-/** A server object from a read, list or portal, or undefined without a usable id. */
-export function parseServerState(value: unknown): ServerState | undefined {
+/** The id of a server object from a read, list or portal. */
+export function serverIdOf(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
   // A portal's entry names the server as `server_id`; its own `id` is the same id elsewhere.
-  const id = stringField(value.server_id) ?? stringField(value.id);
-  if (id === undefined) return undefined;
+  return stringField(value.server_id) ?? stringField(value.id);
+}
+
+/** A server object from a read, list or portal, or undefined without a usable id. */
+export function parseServerState(value: unknown): ServerState | undefined {
+  const id = serverIdOf(value);
+  if (id === undefined || !isObject(value)) return undefined;
   const state: ServerState = {
     id,
     tools: capabilities(value.tools, 'inputSchema'),
@@ -130,13 +135,16 @@ export function capabilityOf(item: unknown, inputField: InputField): Capability 
   const description = stringField(item.description);
   const input = item[inputField];
   const schema = inputField === 'inputSchema' ? input : undefined;
+  const inputHash = hashJson(input);
   // Built whole in one literal: a field added later would move every capability's fields out
   // of the object into a separate array, a fifth more memory across a large fleet.
   return {
     name: intern(name),
-    // Absent and null hash apart: `undefined` and `null` are different texts to the hash.
-    fingerprint: hashJson({ description, input }),
-    inputTop: isObject(schema) ? internedJson(inputTop(schema)) : undefined,
+    // Absent and null hash apart: `undefined` and `null` are different values to the hash.
+    fingerprint: hashJson(description, inputHash),
+    inputTop: isObject(schema)
+      ? textByHash(inputHash, () => canonicalJson(inputTop(schema)))
+      : undefined,
   };
 }
 

@@ -128,7 +128,7 @@ async function idsForDidYouMean(
   if (listed !== undefined) return listed;
   if (notFound.size === 0) return undefined;
   try {
-    return (await listServers(api, context)).servers.map((server) => server.id);
+    return (await listServers(api, context, new Set())).ids;
   } catch (error) {
     if (error instanceof ListError) return undefined;
     throw error;

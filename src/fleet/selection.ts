@@ -33,7 +33,7 @@ export async function selectServers(
   let before: Readings;
   if (servers.kind === 'all') {
     const list = await listServers(api, context);
-    ids = list.servers.map((server) => server.id);
+    ids = list.ids;
     context.log(`found ${ids.length} MCP server(s) in the account`);
     before = fromStates(list.servers, list.warnings);
     before.listedIds = [...ids];

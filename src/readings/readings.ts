@@ -61,19 +61,14 @@ export async function readServers(
       readings.notFound.add(only);
     } else readings.unread.set(only, call.error);
   } else if (others.length > 1) {
-    const wanted = new Set(others);
     await readGroup(others, readings, async () => {
-      const list = await listServers(api, context, (found) =>
-        [...wanted].every((id) => found.has(id)),
-      );
+      const list = await listServers(api, context, new Set(others));
       readings.warnings.push(...list.warnings);
-      if (others.some((id) => !list.servers.some((server) => server.id === id))) {
-        readings.listedIds = list.servers.map((server) => server.id);
-      }
+      const found = new Set(list.servers.map((server) => server.id));
+      const missing = others.filter((id) => !found.has(id));
       // Read to its end without them: the list itself says they are not in the account.
-      for (const id of others) {
-        if (!list.servers.some((server) => server.id === id)) readings.notFound.add(id);
-      }
+      if (missing.length > 0) readings.listedIds = list.ids;
+      for (const id of missing) readings.notFound.add(id);
       return { servers: list.servers, why: (id: string) => notInAccount(id, source) };
     });
   }

@@ -3,7 +3,7 @@
 // list ends at a page shorter than asked for. The endpoint is trusted for nothing: the read is
 // bounded, and ids that could not be real are dropped.
 import { LIST_PAGE_SIZE, type CloudflareApi } from '../api/cloudflare-api.js';
-import { parseServerState, type ServerState } from '../api/server-object.js';
+import { parseServerState, serverIdOf, type ServerState } from '../api/server-object.js';
 import { idProblem } from '../inputs/inputs.js';
 import { callWithRetries, type RetryContext } from '../retry/retry-loop.js';
 
@@ -19,20 +19,25 @@ export class ListError extends Error {
 }
 
 export interface ServerList {
+  /** The servers read: every one listed, or only those wanted. */
   servers: ServerState[];
+  /** The id of every server listed, wanted or not, in the list's order. */
+  ids: string[];
   warnings: string[];
 }
 
 /**
- * Reads pages until the last one, or until `enough` says the servers found so far suffice.
- * Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
+ * Reads pages until the last one. Given the servers `wanted`, only those are read whole, so a few
+ * servers of a large account cost no more than finding them, and the list stops once all of them
+ * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
  */
 export async function listServers(
   api: CloudflareApi,
   context: RetryContext,
-  enough: (found: ReadonlyMap<string, ServerState>) => boolean = () => false,
+  wanted?: ReadonlySet<string>,
 ): Promise<ServerList> {
-  const found = new Map<string, ServerState>();
+  const found = new Map<string, ServerState | undefined>();
+  const servers: ServerState[] = [];
   let dropped = 0;
   for (let page = 1; ; page += 1) {
     if (page > MAX_LIST_PAGES) {
@@ -54,15 +59,18 @@ export async function listServers(
     const items: unknown[] = result;
     let fresh = 0;
     for (const item of items) {
-      const server = parseServerState(item);
-      if (server === undefined || idProblem(server.id) !== undefined) {
+      const id = serverIdOf(item);
+      if (id === undefined || idProblem(id) !== undefined) {
         dropped += 1;
-      } else if (!found.has(server.id)) {
-        found.set(server.id, server);
+      } else if (!found.has(id)) {
+        const server = wanted === undefined || wanted.has(id) ? parseServerState(item) : undefined;
+        found.set(id, server);
+        if (server !== undefined) servers.push(server);
         fresh += 1;
       }
     }
-    if (enough(found) || items.length < LIST_PAGE_SIZE) break;
+    const allFound = wanted !== undefined && wanted.size > 0 && servers.length === wanted.size;
+    if (allFound || items.length < LIST_PAGE_SIZE) break;
     // A full page of nothing new: the endpoint repeats itself (a proxy that drops `page`, say), so
     // where the list ends cannot be known, and passing would leave servers out unseen.
     if (fresh === 0) {
@@ -77,5 +85,5 @@ export async function listServers(
       : [
           `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
         ];
-  return { servers: [...found.values()], warnings };
+  return { servers, ids: [...found.keys()], warnings };
 }
