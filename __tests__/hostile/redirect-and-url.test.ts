@@ -1,6 +1,7 @@
 // Where requests may go: api-base-url over plain http only to loopback, server ids that cannot
 // leave their one path segment (refused as inputs, dropped from the list), and redirects never
 // followed to another origin. Every run is checked for leaked credentials and injected commands.
+// Each runs run() in-process: nothing here needs a process of its own.
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
 import type {
@@ -9,6 +10,7 @@ import type {
   ScriptedReply,
 } from '../../scripts/fake-cloudflare-api.js';
 import { expectedResult, replyDuring, runFleet } from '../support/fleet-checks.js';
+import type { InProcessRun } from '../support/in-process.js';
 import {
   SERVERS_PATH,
   annotationMessage,
@@ -18,10 +20,8 @@ import {
   logLines,
   requestLines,
   resultsOf,
-  runAgainst,
   startFake,
   type Api,
-  type BundledRun,
   type Result,
 } from '../support/harness.js';
 import { expectInputError } from '../support/one-server-checks.js';
@@ -44,7 +44,7 @@ const readRequest = (id: string): string => `GET ${SERVERS_PATH}/${id}`;
 const syncRequest = (id: string): string => `POST ${SERVERS_PATH}/${id}/sync`;
 
 /**
- * Runs the bundled action against `api`, then checks that nothing escaped: no credential, no
+ * Runs the action against `api`, then checks that nothing escaped: no credential, no
  * injected command, and every request `received` (the fake's log; none where `api` is a URL no
  * fake serves) inside the servers path.
  */
@@ -54,8 +54,8 @@ async function runContained(
   received: { readonly requests: readonly RecordedRequest[] } = typeof api === 'string'
     ? { requests: [] }
     : api,
-): Promise<BundledRun> {
-  const run = await runAgainst(api, inputs);
+): Promise<InProcessRun> {
+  const run = await runFleet(api, inputs);
   expectContained(run, received);
   return run;
 }
@@ -66,7 +66,7 @@ async function runContained(
  * as `%25`, so that no `%0A` in an id can end the line and start a workflow command.
  */
 function expectIdRefused(
-  run: BundledRun,
+  run: InProcessRun,
   fake: FakeCloudflareApi,
   inputs: Record<string, string>,
   expected: string,

@@ -323,7 +323,7 @@ export const INPUT_ERROR_CASES: readonly InputErrorCase[] = [
  * what the case expects.
  */
 export function expectInputError(
-  run: OneServerRun,
+  run: Observed & { exitCode: number | null },
   fake: FakeCloudflareApi,
   { expected }: InputErrorCase,
 ): void {
