@@ -508,12 +508,6 @@ export function summaryParagraphs(summary: string): string[] {
   );
 }
 
-/**
- * Any Time cell: `420 ms`, `1.2 s`, `42 s`, `2 min 5 s`, `1 h 3 min`. Where the duration is
- * known, compare the cell with timeCell(duration_ms) instead.
- */
-export const TIME_CELL = /^(\d{1,3} ms|\d\.\d s|\d{2} s|\d{1,2} min \d{1,2} s|\d+ h \d{1,2} min)$/;
-
 /** The Time cell of a server whose result says `duration_ms`. */
 export function timeCell(durationMs: number): string {
   return formatDuration(durationMs);

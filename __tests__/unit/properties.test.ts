@@ -18,6 +18,7 @@ import {
   type RetrySettings,
 } from '../../src/retry/retry-policy.js';
 import { MAX_TEXT_LENGTH, oneLine, summaryText } from '../../src/untrusted-text.js';
+import { response } from '../support/outcomes.js';
 
 const RUNS = { numRuns: 1000 };
 
@@ -152,18 +153,12 @@ const envelopeLike = fc.record(
 );
 const anyBody = fc.oneof(envelopeLike, fc.jsonValue());
 
-/** A response as the client builds it: the body parsed as an envelope, when it is one. */
-function responseOutcome(status: number, body: unknown, responseHeaders: Headers): HttpOutcome {
-  const envelope = parseEnvelope(JSON.stringify(body) ?? '');
-  return envelope === undefined
-    ? { kind: 'response', status, headers: responseHeaders, bodyProblem: 'not an envelope' }
-    : { kind: 'response', status, headers: responseHeaders, envelope };
-}
-
 const outcome: fc.Arbitrary<HttpOutcome> = fc.oneof(
   fc
     .tuple(fc.integer({ min: 100, max: 599 }), anyBody, headers)
-    .map(([status, body, responseHeaders]) => responseOutcome(status, body, responseHeaders)),
+    .map(([status, body, responseHeaders]) =>
+      response(status, JSON.stringify(body), responseHeaders),
+    ),
   anyText.map((message): HttpOutcome => ({ kind: 'network', message })),
 );
 
