@@ -32514,7 +32514,10 @@ function parseAccountId(value) {
     if (value === '')
         throw new InputError('account-id: required (or set CLOUDFLARE_ACCOUNT_ID)');
     if (!/^[0-9a-f]{32}$/i.test(value)) {
-        throw new InputError(`account-id: expected 32 hexadecimal characters, got ${Array.from(value).length} characters`);
+        const length = Array.from(value).length;
+        // Its length, and which kind of character is wrong, say enough to find the mistake.
+        const got = length === 32 ? '32 characters, not all of them 0-9 or a-f' : `${length} characters`;
+        throw new InputError(`account-id: expected 32 hexadecimal characters, got ${got}`);
     }
     return value;
 }
@@ -32633,21 +32636,24 @@ const INTEGER = /^\d{1,12}$/;
 function header(headers, name) {
     const value = headers[name];
     const first = Array.isArray(value) ? value[0] : value;
-    return first === undefined ? undefined : String(first).trim();
+    return first?.toString().trim();
+}
+/** `value` as a number when it has the `form` of one; absent is no number. */
+function numeric(value, form) {
+    return form.test(value ?? '') ? Number(value) : undefined;
 }
 /**
  * How long the server asked us to wait, in ms: `retry-after-ms` (Cloudflare's SDKs send and read
  * it), else `Retry-After` as delay-seconds or an HTTP date. Undefined when absent or malformed.
  */
 function retryAfterMs(headers, nowMs) {
-    const ms = header(headers, 'retry-after-ms');
-    if (ms !== undefined && DECIMAL.test(ms))
-        return Number(ms);
-    const value = header(headers, 'retry-after');
-    if (value === undefined)
-        return undefined;
-    if (DECIMAL.test(value))
-        return Number(value) * 1000;
+    const ms = numeric(header(headers, 'retry-after-ms'), DECIMAL);
+    if (ms !== undefined)
+        return ms;
+    const value = header(headers, 'retry-after') ?? '';
+    const seconds = numeric(value, DECIMAL);
+    if (seconds !== undefined)
+        return seconds * 1000;
     // An HTTP date names a weekday and GMT; Date.parse alone would also accept bare numbers.
     if (!/^[A-Za-z]{3}, .*GMT$/.test(value))
         return undefined;
@@ -32677,11 +32683,11 @@ function parseRateLimit(headers) {
         return undefined;
     let binding;
     for (const params of structuredItems(value)) {
-        const r = params.r;
-        const t = params.t;
-        if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t))
+        const remaining = numeric(params.r, INTEGER);
+        const resetSeconds = numeric(params.t, DECIMAL);
+        if (remaining === undefined || resetSeconds === undefined)
             continue;
-        const state = { remaining: Number(r), resetSeconds: Number(t) };
+        const state = { remaining, resetSeconds };
         if (binding === undefined ||
             state.remaining < binding.remaining ||
             (state.remaining === binding.remaining && state.resetSeconds > binding.resetSeconds)) {
@@ -32700,11 +32706,12 @@ function parseRateLimitPolicy(headers) {
         return undefined;
     let binding;
     for (const params of structuredItems(value)) {
-        const { q, w } = params;
-        if (q === undefined || w === undefined || !INTEGER.test(q) || !INTEGER.test(w))
+        const quota = numeric(params.q, INTEGER);
+        const windowSeconds = numeric(params.w, INTEGER);
+        if (quota === undefined || windowSeconds === undefined)
             continue;
-        const policy = { quota: Number(q), windowSeconds: Number(w) };
-        if (policy.quota === 0 || policy.windowSeconds === 0)
+        const policy = { quota, windowSeconds };
+        if (quota === 0 || windowSeconds === 0)
             continue;
         const rate = (p) => p.quota / p.windowSeconds;
         if (binding === undefined ||
@@ -33201,10 +33208,11 @@ function similarIds(id, known, max = 3) {
         if (distance !== undefined)
             found.set(candidate, distance);
     }
-    return [...found]
-        .sort(([a, aDistance], [b, bDistance]) => aDistance - bDistance || (a < b ? -1 : a > b ? 1 : 0))
+    return ([...found]
+        // Ids are keys of `found`, so no two are equal.
+        .sort(([a, aDistance], [b, bDistance]) => aDistance - bDistance || (a < b ? -1 : 1))
         .slice(0, Math.max(0, max))
-        .map(([candidate]) => candidate);
+        .map(([candidate]) => candidate));
 }
 /** How far apart `a` and `b` are, or undefined when they are not close. */
 function closeness(a, b, bound) {
@@ -33213,37 +33221,32 @@ function closeness(a, b, bound) {
     // The empty id is in every id, so it makes nothing close.
     if (a !== '' && (a.includes(b) || b.includes(a)))
         return lengthGap;
-    if (lengthGap > bound)
-        return undefined;
-    return editDistance(a, b, bound);
+    const distance = editDistance(a, b);
+    return distance <= bound ? distance : undefined;
 }
 /**
- * Optimal-string-alignment distance (Damerau-Levenshtein without editing a swapped pair again),
- * or undefined once it must exceed `bound`: no cell of a row is smaller than the smallest of the
- * row above, so a row entirely over the bound ends the search.
+ * Optimal-string-alignment distance: Damerau-Levenshtein without editing a swapped pair again.
+ * Computed whole, as ids are at most 32 characters.
  */
-function editDistance(a, b, bound) {
-    let twoRowsUp = [];
+function editDistance(a, b) {
     let rowUp = Array.from({ length: b.length + 1 }, (_, j) => j);
+    let twoRowsUp = rowUp;
     for (let i = 1; i <= a.length; i++) {
         const row = [i];
-        let smallest = i;
         for (let j = 1; j <= b.length; j++) {
             const substitution = (rowUp[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
             let distance = Math.min((rowUp[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution);
-            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+            // A swap of two neighbours. In the first row or column one of the pair lies before the
+            // start, where a string reads undefined, which equals no character.
+            if (a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
                 distance = Math.min(distance, (twoRowsUp[j - 2] ?? 0) + 1);
             }
             row.push(distance);
-            smallest = Math.min(smallest, distance);
         }
-        if (smallest > bound)
-            return undefined;
         twoRowsUp = rowUp;
         rowUp = row;
     }
-    const distance = rowUp[b.length] ?? 0;
-    return distance <= bound ? distance : undefined;
+    return rowUp[b.length] ?? 0;
 }
 
 ;// CONCATENATED MODULE: ./src/server/server-verdict.ts

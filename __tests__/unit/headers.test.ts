@@ -109,6 +109,12 @@ describe('parseRateLimit', () => {
     });
   });
 
+  it('of items with as few remaining, lets the one that resets later bind, first or not', () => {
+    const later = { remaining: 5, resetSeconds: 30 };
+    expect(rateLimit('"a";r=5;t=30, "b";r=5;t=10')).toEqual(later);
+    expect(rateLimit('"a";r=5;t=10, "b";r=5;t=30')).toEqual(later);
+  });
+
   it('reads the first of repeated headers', () => {
     expect(rateLimit(['"default";r=3;t=2', '"default";r=0;t=9'])).toEqual({
       remaining: 3,

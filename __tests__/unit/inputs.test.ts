@@ -590,7 +590,7 @@ describe('account-id', () => {
     [
       '32 non-hex characters',
       'g'.repeat(32),
-      'account-id: expected 32 hexadecimal characters, got 32 characters',
+      'account-id: expected 32 hexadecimal characters, got 32 characters, not all of them 0-9 or a-f',
     ],
   ])('rejects %s without echoing it', (_case, value, message) => {
     expectRejected(message, { 'account-id': value });

@@ -38,6 +38,11 @@ describe('parseRateLimitPolicy', () => {
       '"a";q=1200;w=300, "b";q=4;w=1',
       { quota: 4, windowSeconds: 1 },
     ],
+    [
+      'two policies at the same rate, the smaller quota first',
+      '"a";q=4;w=1, "b";q=1200;w=300',
+      { quota: 4, windowSeconds: 1 },
+    ],
     ['two equal policies, the first', '"a";q=4;w=1, "b";q=4;w=1', { quota: 4, windowSeconds: 1 }],
     [
       'a malformed policy beside a good one',

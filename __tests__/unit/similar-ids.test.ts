@@ -33,13 +33,11 @@ describe('similarIds', () => {
     expect(similarIds('prod-eu-west-docs-server', known)).toEqual(['docs', 'eu']);
   });
 
-  it('breaks ties in code-unit order', () => {
-    expect(similarIds('server', ['servez', 'servex', 'servea', 'Server-'], 4)).toEqual([
-      'Server-',
-      'servea',
-      'servex',
-      'servez',
-    ]);
+  it.each([
+    ['reversed', ['servez', 'servex', 'servea', 'Server-']],
+    ['shuffled', ['servex', 'Server-', 'servez', 'servea']],
+  ])('breaks ties in code-unit order, from any order (%s)', (_order, known) => {
+    expect(similarIds('server', known, 4)).toEqual(['Server-', 'servea', 'servex', 'servez']);
   });
 
   it('ignores case when measuring but never suggests the id itself', () => {

@@ -22,7 +22,12 @@ const INTEGER = /^\d{1,12}$/;
 function header(headers: Headers, name: string): string | undefined {
   const value = headers[name];
   const first = Array.isArray(value) ? value[0] : value;
-  return first === undefined ? undefined : String(first).trim();
+  return first?.toString().trim();
+}
+
+/** `value` as a number when it has the `form` of one; absent is no number. */
+function numeric(value: string | undefined, form: RegExp): number | undefined {
+  return form.test(value ?? '') ? Number(value) : undefined;
 }
 
 /**
@@ -30,11 +35,11 @@ function header(headers: Headers, name: string): string | undefined {
  * it), else `Retry-After` as delay-seconds or an HTTP date. Undefined when absent or malformed.
  */
 export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const ms = header(headers, 'retry-after-ms');
-  if (ms !== undefined && DECIMAL.test(ms)) return Number(ms);
-  const value = header(headers, 'retry-after');
-  if (value === undefined) return undefined;
-  if (DECIMAL.test(value)) return Number(value) * 1000;
+  const ms = numeric(header(headers, 'retry-after-ms'), DECIMAL);
+  if (ms !== undefined) return ms;
+  const value = header(headers, 'retry-after') ?? '';
+  const seconds = numeric(value, DECIMAL);
+  if (seconds !== undefined) return seconds * 1000;
   // An HTTP date names a weekday and GMT; Date.parse alone would also accept bare numbers.
   if (!/^[A-Za-z]{3}, .*GMT$/.test(value)) return undefined;
   const at = Date.parse(value);
@@ -67,10 +72,10 @@ export function parseRateLimit(headers: Headers): RateLimitState | undefined {
   if (value === undefined) return undefined;
   let binding: RateLimitState | undefined;
   for (const params of structuredItems(value)) {
-    const r = params.r;
-    const t = params.t;
-    if (r === undefined || t === undefined || !INTEGER.test(r) || !DECIMAL.test(t)) continue;
-    const state = { remaining: Number(r), resetSeconds: Number(t) };
+    const remaining = numeric(params.r, INTEGER);
+    const resetSeconds = numeric(params.t, DECIMAL);
+    if (remaining === undefined || resetSeconds === undefined) continue;
+    const state = { remaining, resetSeconds };
     if (
       binding === undefined ||
       state.remaining < binding.remaining ||
@@ -91,10 +96,11 @@ export function parseRateLimitPolicy(headers: Headers): RateLimitPolicy | undefi
   if (value === undefined) return undefined;
   let binding: RateLimitPolicy | undefined;
   for (const params of structuredItems(value)) {
-    const { q, w } = params;
-    if (q === undefined || w === undefined || !INTEGER.test(q) || !INTEGER.test(w)) continue;
-    const policy = { quota: Number(q), windowSeconds: Number(w) };
-    if (policy.quota === 0 || policy.windowSeconds === 0) continue;
+    const quota = numeric(params.q, INTEGER);
+    const windowSeconds = numeric(params.w, INTEGER);
+    if (quota === undefined || windowSeconds === undefined) continue;
+    const policy = { quota, windowSeconds };
+    if (quota === 0 || windowSeconds === 0) continue;
     const rate = (p: RateLimitPolicy): number => p.quota / p.windowSeconds;
     if (
       binding === undefined ||

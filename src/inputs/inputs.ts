@@ -254,9 +254,11 @@ function parseAccountId(value: string): string {
   // The value is not echoed: a secret pasted into the wrong input must not reach the log.
   if (value === '') throw new InputError('account-id: required (or set CLOUDFLARE_ACCOUNT_ID)');
   if (!/^[0-9a-f]{32}$/i.test(value)) {
-    throw new InputError(
-      `account-id: expected 32 hexadecimal characters, got ${Array.from(value).length} characters`,
-    );
+    const length = Array.from(value).length;
+    // Its length, and which kind of character is wrong, say enough to find the mistake.
+    const got =
+      length === 32 ? '32 characters, not all of them 0-9 or a-f' : `${length} characters`;
+    throw new InputError(`account-id: expected 32 hexadecimal characters, got ${got}`);
   }
   return value;
 }

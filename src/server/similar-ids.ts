@@ -15,10 +15,13 @@ export function similarIds(id: string, known: readonly string[], max = 3): strin
     const distance = closeness(target, candidate.toLowerCase(), bound);
     if (distance !== undefined) found.set(candidate, distance);
   }
-  return [...found]
-    .sort(([a, aDistance], [b, bDistance]) => aDistance - bDistance || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, Math.max(0, max))
-    .map(([candidate]) => candidate);
+  return (
+    [...found]
+      // Ids are keys of `found`, so no two are equal.
+      .sort(([a, aDistance], [b, bDistance]) => aDistance - bDistance || (a < b ? -1 : 1))
+      .slice(0, Math.max(0, max))
+      .map(([candidate]) => candidate)
+  );
 }
 
 /** How far apart `a` and `b` are, or undefined when they are not close. */
@@ -27,34 +30,31 @@ function closeness(a: string, b: string, bound: number): number | undefined {
   // Containment is close at any gap; deleting the extra characters is then the shortest edit.
   // The empty id is in every id, so it makes nothing close.
   if (a !== '' && (a.includes(b) || b.includes(a))) return lengthGap;
-  if (lengthGap > bound) return undefined;
-  return editDistance(a, b, bound);
+  const distance = editDistance(a, b);
+  return distance <= bound ? distance : undefined;
 }
 
 /**
- * Optimal-string-alignment distance (Damerau-Levenshtein without editing a swapped pair again),
- * or undefined once it must exceed `bound`: no cell of a row is smaller than the smallest of the
- * row above, so a row entirely over the bound ends the search.
+ * Optimal-string-alignment distance: Damerau-Levenshtein without editing a swapped pair again.
+ * Computed whole, as ids are at most 32 characters.
  */
-function editDistance(a: string, b: string, bound: number): number | undefined {
-  let twoRowsUp: number[] = [];
+function editDistance(a: string, b: string): number {
   let rowUp = Array.from({ length: b.length + 1 }, (_, j) => j);
+  let twoRowsUp = rowUp;
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    let smallest = i;
     for (let j = 1; j <= b.length; j++) {
       const substitution = (rowUp[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
       let distance = Math.min((rowUp[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, substitution);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+      // A swap of two neighbours. In the first row or column one of the pair lies before the
+      // start, where a string reads undefined, which equals no character.
+      if (a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         distance = Math.min(distance, (twoRowsUp[j - 2] ?? 0) + 1);
       }
       row.push(distance);
-      smallest = Math.min(smallest, distance);
     }
-    if (smallest > bound) return undefined;
     twoRowsUp = rowUp;
     rowUp = row;
   }
-  const distance = rowUp[b.length] ?? 0;
-  return distance <= bound ? distance : undefined;
+  return rowUp[b.length] ?? 0;
 }
