@@ -32967,15 +32967,16 @@ class ListError extends Error {
 /**
  * Reads pages until the last one. Given the servers `wanted`, only those are read whole, so a few
  * servers of a large account cost no more than finding them, and the list stops once all of them
- * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
+ * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot
+ * be read, and when the bound cuts a list that goes on.
  */
 async function listServers(api, context, wanted) {
-    const found = new Map();
+    const seen = new Set();
     const servers = [];
     let dropped = 0;
     for (let page = 1;; page += 1) {
         if (page > MAX_LIST_PAGES) {
-            throw new ListError(`the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${found.size} servers read), so some servers would be left out`);
+            throw new ListError(`the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${seen.size} servers read), so some servers would be left out`);
         }
         const call = await callWithRetries(`list servers page ${page}`, api.listPage(page), context, 'read');
         if (!call.ok)
@@ -32991,9 +32992,9 @@ async function listServers(api, context, wanted) {
             if (id === undefined || idProblem(id) !== undefined) {
                 dropped += 1;
             }
-            else if (!found.has(id)) {
+            else if (!seen.has(id)) {
                 const server = wanted === undefined || wanted.has(id) ? parseServerState(item) : undefined;
-                found.set(id, server);
+                seen.add(id);
                 if (server !== undefined)
                     servers.push(server);
                 fresh += 1;
@@ -33005,7 +33006,7 @@ async function listServers(api, context, wanted) {
         // A full page of nothing new: the endpoint repeats itself (a proxy that drops `page`, say), so
         // where the list ends cannot be known, and passing would leave servers out unseen.
         if (fresh === 0) {
-            throw new ListError(`the MCP server list was cut: page ${page} repeated servers already read (${found.size} servers read), so where the list ends is unknown`);
+            throw new ListError(`the MCP server list was cut: page ${page} repeated servers already read (${seen.size} servers read), so where the list ends is unknown`);
         }
     }
     const warnings = dropped === 0
@@ -33013,7 +33014,7 @@ async function listServers(api, context, wanted) {
         : [
             `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
         ];
-    return { servers, ids: [...found.keys()], warnings };
+    return { servers, ids: [...seen], warnings };
 }
 
 ;// CONCATENATED MODULE: ./src/server/capability-diff.ts

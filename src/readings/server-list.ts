@@ -29,20 +29,21 @@ export interface ServerList {
 /**
  * Reads pages until the last one. Given the servers `wanted`, only those are read whole, so a few
  * servers of a large account cost no more than finding them, and the list stops once all of them
- * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot be read, and when the bound cuts a list that goes on.
+ * are found; with none wanted, it reads every id to the end. Throws ListError when a page cannot
+ * be read, and when the bound cuts a list that goes on.
  */
 export async function listServers(
   api: CloudflareApi,
   context: RetryContext,
   wanted?: ReadonlySet<string>,
 ): Promise<ServerList> {
-  const found = new Map<string, ServerState | undefined>();
+  const seen = new Set<string>();
   const servers: ServerState[] = [];
   let dropped = 0;
   for (let page = 1; ; page += 1) {
     if (page > MAX_LIST_PAGES) {
       throw new ListError(
-        `the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${found.size} servers read), so some servers would be left out`,
+        `the MCP server list was cut: it had not ended after ${MAX_LIST_PAGES} pages (${seen.size} servers read), so some servers would be left out`,
       );
     }
     const call = await callWithRetries(
@@ -62,9 +63,9 @@ export async function listServers(
       const id = serverIdOf(item);
       if (id === undefined || idProblem(id) !== undefined) {
         dropped += 1;
-      } else if (!found.has(id)) {
+      } else if (!seen.has(id)) {
         const server = wanted === undefined || wanted.has(id) ? parseServerState(item) : undefined;
-        found.set(id, server);
+        seen.add(id);
         if (server !== undefined) servers.push(server);
         fresh += 1;
       }
@@ -75,7 +76,7 @@ export async function listServers(
     // where the list ends cannot be known, and passing would leave servers out unseen.
     if (fresh === 0) {
       throw new ListError(
-        `the MCP server list was cut: page ${page} repeated servers already read (${found.size} servers read), so where the list ends is unknown`,
+        `the MCP server list was cut: page ${page} repeated servers already read (${seen.size} servers read), so where the list ends is unknown`,
       );
     }
   }
@@ -85,5 +86,5 @@ export async function listServers(
       : [
           `ignored ${dropped} entr${dropped === 1 ? 'y' : 'ies'} of the server list without a valid id`,
         ];
-  return { servers, ids: [...found.keys()], warnings };
+  return { servers, ids: [...seen], warnings };
 }
