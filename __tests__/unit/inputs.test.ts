@@ -261,6 +261,38 @@ describe('credentials', () => {
     expectRejected(message, given);
   });
 
+  // The whole value must be an address, not merely contain one.
+  it.each(['a b@example.com', 'a@example .com', 'a@b@example.com', '@example.com', 'a@'])(
+    'rejects the email address %j',
+    (email) => {
+      expectRejected('api-email: expected the email address of the Cloudflare account', {
+        ...NO_TOKEN,
+        'api-email': email,
+        'api-key': KEY,
+      });
+    },
+  );
+
+  it('trims the email address and the key', () => {
+    expect(
+      settings({ ...NO_TOKEN, 'api-email': ` ${EMAIL}\n`, 'api-key': `\t${KEY} ` }).credentials,
+    ).toStrictEqual(FROM_KEY_INPUTS);
+  });
+
+  it('trims the email address and the key from the environment', () => {
+    const env = { CLOUDFLARE_EMAIL: ` ${EMAIL} `, CLOUDFLARE_API_KEY: ` ${KEY}\n` };
+    expect(settings(NO_TOKEN, env).credentials).toStrictEqual({
+      kind: 'global-key',
+      email: EMAIL,
+      key: KEY,
+      source: 'Global API Key from the CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY variables',
+    });
+  });
+
+  it('throws errors named InputError', () => {
+    expect(inputError(NO_TOKEN).name).toBe('InputError');
+  });
+
   it('says a malformed token came from CLOUDFLARE_API_TOKEN', () => {
     const env = { CLOUDFLARE_API_TOKEN: `${OTHER_TOKEN} ${OTHER_TOKEN}` };
     expectRejected(
@@ -423,6 +455,10 @@ describe('switches', () => {
     ['wait-for-ready', '1', 'wait-for-ready: expected true or false, got "1"'],
     ['dry-run', 'on', 'dry-run: expected true or false, got "on"'],
     ['dry-run', 'true false', 'dry-run: expected true or false, got "true false"'],
+    ['dry-run', 'xtrue', 'dry-run: expected true or false, got "xtrue"'],
+    ['dry-run', 'truex', 'dry-run: expected true or false, got "truex"'],
+    ['wait-for-ready', 'xfalse', 'wait-for-ready: expected true or false, got "xfalse"'],
+    ['wait-for-ready', 'falsey', 'wait-for-ready: expected true or false, got "falsey"'],
     [
       'on-breaking-change',
       'error',
@@ -484,6 +520,8 @@ describe('numbers', () => {
     ['timeout-seconds', '0.5', 'timeoutMs', 500],
     ['request-timeout-seconds', '0.25', 'requestTimeoutMs', 250],
     ['timeout-seconds', '21600', 'timeoutMs', 21_600_000],
+    ['timeout-seconds', '.5', 'timeoutMs', 500],
+    ['max-delay-seconds', '0', 'maxDelayMs', 0],
   ] as const)('accepts %s = %j', (name, value, field, expected) => {
     const overrides: Inputs = { [name]: value };
     if (name === 'max-delay-seconds') overrides['base-delay-seconds'] = '0';
@@ -512,6 +550,10 @@ describe('numbers', () => {
     ['too large', '99999999', '"99999999"'],
     ['a word', 'five', '"five"'],
     ['a decimal comma', '1,5', '"1,5"'],
+    ['four decimals', '1.0005', '"1.0005"'],
+    ['a bare point', '1.', '"1."'],
+    ['seven digits', '0000001', '"0000001"'],
+    ['a sign', '+1', '"+1"'],
   ];
 
   it.each(
@@ -616,6 +658,9 @@ describe('api-base-url', () => {
     ['http://localhost:8787/client/v4/', 'http://localhost:8787/client/v4'],
     ['http://127.0.0.5:8080', 'http://127.0.0.5:8080'],
     ['http://[::1]:9', 'http://[::1]:9'],
+    ['http://127.0.0.10', 'http://127.0.0.10'],
+    ['http://127.255.255.254:1', 'http://127.255.255.254:1'],
+    ['https://api.example.com/client/v4///', 'https://api.example.com/client/v4'],
   ])('accepts %s', (given, expected) => {
     expect(settings({ 'api-base-url': given }).apiBaseUrl).toBe(expected);
   });
@@ -630,6 +675,23 @@ describe('api-base-url', () => {
       'plain http to a host that only starts like loopback',
       'http://localhost.example.com',
       LOOPBACK_ONLY,
+    ],
+    // Only a whole loopback address: these names resolve wherever their owner points them.
+    [
+      'plain http to a name that starts with a loopback address',
+      'http://127.0.0.1.nip.io',
+      LOOPBACK_ONLY,
+    ],
+    ['plain http to a name that starts with localhost', 'http://localhostx', LOOPBACK_ONLY],
+    [
+      'a user name alone',
+      'https://user@api.example.com',
+      'api-base-url: expected no user name or password in the URL',
+    ],
+    [
+      'a password alone',
+      'https://:secret@api.example.com',
+      'api-base-url: expected no user name or password in the URL',
     ],
     ['ftp', 'ftp://example.com/', 'api-base-url: expected an https:// URL, got "ftp:"'],
     // The password is not echoed: the message only says that there is one.
