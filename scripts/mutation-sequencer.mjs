@@ -1,0 +1,51 @@
+// Jest's test sequencer for mutation runs only (`npm run mutation`). Stryker runs each mutant's
+// covering tests by name, but Jest still loads every related test file to find them, and loading
+// a file costs more than running the few tests a mutant needs. This sequencer drops the files
+// that hold none of those tests, and runs the cheapest first: with the bail of
+// mutation-environment.cjs, a mutant ends at its first failing test. Which tests a file holds,
+// and how long each took, come from a listing written before the run (scripts/mutation.ts); a
+// file missing from it is always kept, so a stale listing costs time, never a test.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import process from 'node:process';
+import Sequencer from '@jest/test-sequencer';
+
+const listing = process.env.MUTATION_TEST_LISTING;
+/** @type {Record<string, [name: string, ms: number][]>} tests by file, relative to the root */
+const testsByFile = listing === undefined ? {} : JSON.parse(readFileSync(listing, 'utf8'));
+// What loading a test file costs, in the units of the listing's durations.
+const LOAD_MS = 200;
+
+export default class MutationSequencer extends Sequencer {
+  /** @param {{ globalConfig: { testNamePattern?: string } }} options */
+  constructor(options) {
+    super(options);
+    const pattern = options.globalConfig.testNamePattern;
+    // Jest matches the pattern the same way: case-insensitive, against each test's full name.
+    this.wanted = pattern ? new RegExp(pattern, 'i') : undefined;
+  }
+
+  /** @param {{ path: string, context: { config: { rootDir: string } } }[]} tests */
+  sort(tests) {
+    const { wanted } = this;
+    if (wanted === undefined) return super.sort(tests);
+    /** @type {Map<string, number>} */
+    const cost = new Map();
+    for (const test of tests) {
+      const listed = testsByFile[path.relative(test.context.config.rootDir, test.path)];
+      if (listed === undefined) {
+        cost.set(test.path, Infinity);
+        continue;
+      }
+      const chosen = listed.filter(([name]) => wanted.test(name));
+      if (chosen.length > 0)
+        cost.set(
+          test.path,
+          chosen.reduce((sum, [, ms]) => sum + ms, LOAD_MS),
+        );
+    }
+    return tests
+      .filter((test) => cost.has(test.path))
+      .sort((a, b) => (cost.get(a.path) ?? 0) - (cost.get(b.path) ?? 0));
+  }
+}
