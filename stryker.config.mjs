@@ -7,10 +7,11 @@ export default {
   jest: {
     configFile: 'jest.config.js',
     // Files without the mutant's tests left out, the cheapest run first, and a bail at the first
-    // failure: see the two files.
+    // failure: see the three files.
     config: {
       testSequencer: '<rootDir>/scripts/mutation-sequencer.mjs',
       testEnvironment: './scripts/mutation-environment.cjs',
+      runner: '<rootDir>/scripts/mutation-runner.cjs',
     },
   },
   // ts-jest in ESM mode needs this in the test runner processes, as `npm test` sets it for jest.

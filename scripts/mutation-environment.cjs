@@ -1,22 +1,15 @@
 // Jest's test environment for mutation runs only (`npm run mutation`): Node's, plus the bail
 // that Stryker asks for and cannot give Jest. Stryker counts a mutant killed by its first
 // failing test, but Jest, driven through its API, runs every covering test to the end. Once a
-// test has failed under the active mutant, this skips the rest of that mutant's tests, in this
-// file and in the files after it (the module stays loaded in the runner process between files).
-const process = require('node:process');
+// test has failed under the active mutant, this skips the rest of the file's tests, and
+// mutation-runner.cjs the files after it.
 const { TestEnvironment } = require('jest-environment-node');
-
-// Stryker names the mutant under test in this variable; it is unset in the initial test run,
-// which must run everything.
-const ACTIVE_MUTANT = '__STRYKER_ACTIVE_MUTANT__';
-let killed;
+const bail = require('./mutation-bail.cjs');
 
 class MutationEnvironment extends TestEnvironment {
   handleTestEvent(event) {
-    const mutant = process.env[ACTIVE_MUTANT];
-    if (mutant === undefined) return;
-    if (event.name === 'test_start' && killed === mutant) event.test.mode = 'skip';
-    if (event.name === 'test_done' && event.test.errors.length > 0) killed = mutant;
+    if (event.name === 'test_start' && bail.isKilled()) event.test.mode = 'skip';
+    if (event.name === 'test_done' && event.test.errors.length > 0) bail.markKilled();
   }
 }
 
