@@ -4,17 +4,34 @@
 // that hold none of those tests, and runs the cheapest first: with the bail of
 // mutation-environment.cjs, a mutant ends at its first failing test. Which tests a file holds,
 // and how long each took, come from a listing written before the run (scripts/mutation.ts); a
-// file missing from it is always kept, so a stale listing costs time, never a test.
+// file missing from it, or changed since, is always kept, so a stale listing costs time, never
+// a test.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import process from 'node:process';
 import Sequencer from '@jest/test-sequencer';
 
 const listing = process.env.MUTATION_TEST_LISTING;
-/** @type {Record<string, [name: string, ms: number][]>} tests by file, relative to the root */
+/**
+ * Tests by file, relative to the root, with the hash of the file they were listed from.
+ * @type {Record<string, { sha1: string, tests: [name: string, ms: number][] }>}
+ */
 const testsByFile = listing === undefined ? {} : JSON.parse(readFileSync(listing, 'utf8'));
 // What loading a test file costs, in the units of the listing's durations.
 const LOAD_MS = 200;
+
+/** @type {Map<string, string>} the hash of each test file, read once: a run does not change them */
+const hashes = new Map();
+/** @param {string} file */
+function sha1(file) {
+  let hash = hashes.get(file);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(readFileSync(file)).digest('hex');
+    hashes.set(file, hash);
+  }
+  return hash;
+}
 
 export default class MutationSequencer extends Sequencer {
   /** @param {{ globalConfig: { testNamePattern?: string } }} options */
@@ -33,11 +50,11 @@ export default class MutationSequencer extends Sequencer {
     const cost = new Map();
     for (const test of tests) {
       const listed = testsByFile[path.relative(test.context.config.rootDir, test.path)];
-      if (listed === undefined) {
+      if (listed === undefined || listed.sha1 !== sha1(test.path)) {
         cost.set(test.path, Infinity);
         continue;
       }
-      const chosen = listed.filter(([name]) => wanted.test(name));
+      const chosen = listed.tests.filter(([name]) => wanted.test(name));
       if (chosen.length > 0)
         cost.set(
           test.path,

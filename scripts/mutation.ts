@@ -7,6 +7,7 @@
 // sequencer that spares each mutant the files without its tests and runs the cheapest first
 // (scripts/mutation-sequencer.mjs).
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -50,7 +51,10 @@ const { testResults } = JSON.parse(readFileSync(results, 'utf8')) as JestJson;
 const listing = Object.fromEntries(
   testResults.map((file) => [
     path.relative(ROOT, file.name),
-    file.assertionResults.map((test) => [test.fullName, test.duration ?? 0]),
+    {
+      sha1: createHash('sha1').update(readFileSync(file.name)).digest('hex'),
+      tests: file.assertionResults.map((test) => [test.fullName, test.duration ?? 0]),
+    },
   ]),
 );
 writeFileSync(LISTING, JSON.stringify(listing));
