@@ -33983,14 +33983,15 @@ const jsonArray = (entries) => `[${entries.join(',')}]`;
  * servers that matter most, whole, by keepRank and then selection order, as many as fit.
  */
 function boundedResults(results, entries = entryStrings(results)) {
-    const brackets = 2;
-    const all = joinWithin(entries, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
-    if (all.kept === entries.length)
-        return { json: `[${all.text}]`, left: 0 };
+    const all = `[${entries.join(',')}]`;
+    if (utf8Bytes(all) < RESULTS_LIMIT)
+        return { json: all, left: 0 };
+    // The sort is stable: servers of one rank stay in selection order.
     const order = results
         .map((result, index) => ({ rank: keepRank(result), index }))
-        .sort((a, b) => a.rank - b.rank || a.index - b.index);
+        .sort((a, b) => a.rank - b.rank);
     const ranked = order.map(({ index }) => entries[index] ?? '');
+    const brackets = 2;
     const kept = joinWithin(ranked, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
     return { json: `[${kept.text}]`, left: entries.length - kept.kept };
 }
@@ -34041,7 +34042,7 @@ function fleetOutputs(report, entries = entryStrings(report.results)) {
     const { results } = report;
     const single = results.length === 1 ? results[0] : undefined;
     const error = single === undefined
-        ? lines(failedResults(results).map((result) => `${shownId(result.serverId)}: ${oneLine(result.error ?? '')}`))
+        ? lines(failedResults(results).map((result) => `${shownId(result.serverId)}: ${oneLine(result.error)}`))
         : oneLine(single.error ?? '');
     const details = shownDetails(single?.errorDetails);
     const breaking = results.flatMap((result) => (result.changes?.breaking ?? []).map((what) => `${shownId(result.serverId)}: ${oneLine(what)}`));
@@ -34210,8 +34211,6 @@ function changesCell(changes) {
     if (changes === null)
         return '–';
     const lines = diffLines(changes);
-    if (lines.length === 0)
-        return '';
     const shown = lines.length <= DIFF_LINES_MAX
         ? lines
         : [...lines.slice(0, DIFF_LINES_MAX - 1), `… and ${lines.length - DIFF_LINES_MAX + 1} more`];
@@ -34248,10 +34247,8 @@ function serverRow(result) {
 /** Failed servers first, then the ones not ready, each group in selection order. */
 function tableOrder(results) {
     const rank = (result) => result.error !== undefined ? 0 : result.status === 'ready' ? 2 : 1;
-    return results
-        .map((result, index) => ({ result, index }))
-        .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
-        .map(({ result }) => result);
+    // The sort is stable: each group keeps selection order.
+    return [...results].sort((a, b) => rank(a) - rank(b));
 }
 function headline({ results, dryRun }) {
     const servers = plural(results.length, 'MCP server');
@@ -34302,7 +34299,7 @@ function summary_nextStep(results) {
     const first = failed[0];
     if (first === undefined)
         return [];
-    const what = summaryText(first.hint ?? first.error ?? '');
+    const what = summaryText(first.hint ?? first.error);
     const others = failed.length > 1 ? ` (${plural(failed.length - 1, 'more failed server')} below)` : '';
     return [`<p><strong>Next:</strong> ${id(first.serverId)}: ${what}${others}</p>`];
 }

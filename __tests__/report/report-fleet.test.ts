@@ -173,6 +173,27 @@ describe('reportFleet', () => {
 });
 
 describe('reportFatal', () => {
+  it('warns of each file it could not write: the results-file and the job summary', async () => {
+    process.env.RUNNER_TEMP = join(outputFile, 'temp');
+    // A directory where the summary file should be: appending to it fails.
+    rmSync(summaryFile);
+    mkdirSync(summaryFile);
+    try {
+      await reportFatal('boom');
+    } finally {
+      rmSync(summaryFile, { recursive: true });
+      writeFileSync(summaryFile, '');
+    }
+
+    const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
+    expect([outputs.status, outputs['results-file']]).toEqual(['error', '']);
+    const warnings = stdout.split('\n').filter((line) => line.startsWith('::warning::'));
+    expect(warnings).toEqual([
+      expect.stringMatching(/^::warning::results-file not written: Error: ENOTDIR: /),
+      expect.stringMatching(/^::warning::job summary not written: Error: EISDIR: /),
+    ]);
+  });
+
   it('sets every output, fails with the message as the only error, and writes the summary', async () => {
     await reportFatal('account-id: expected 32 hexadecimal characters');
 
@@ -190,6 +211,7 @@ describe('reportFatal', () => {
     });
     expect(run.file).toEqual([]);
     expect(run.errors).toEqual(['::error::account-id: expected 32 hexadecimal characters']);
+    expect(run.warnings).toEqual([]);
     expect(run.summary).toBe(
       '<h2>Cloudflare MCP server sync</h2>\n<p><strong>❌ account-id&#58; expected 32 hexadecimal characters</strong></p>\n',
     );

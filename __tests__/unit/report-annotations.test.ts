@@ -20,6 +20,8 @@ describe('serverNotes', () => {
     expect(serverNotes(result('a', { status: 'waiting' }), 'warn')).toEqual([WAITING]);
     expect(serverNotes(result('a'), 'warn')).toEqual([]);
     expect(serverNotes(failed('a', 'still waiting after 300 s'), 'warn')).toEqual([]);
+    const stillWaiting = failed('a', 'still waiting after 300 s', { status: 'waiting' });
+    expect(serverNotes(stillWaiting, 'warn')).toEqual([]);
   });
 
   it("adds the fleet's notes, one line each, and breaking changes only when on-breaking-change is warn", () => {
@@ -40,7 +42,8 @@ describe('serverNotes', () => {
 
 describe('planAnnotations: errors', () => {
   it('passes with no error annotation', () => {
-    expect(plan(fleet([result('a')]))).toEqual({ errors: [], warnings: [] });
+    // No `failure` key at all, not one set to undefined.
+    expect(plan(fleet([result('a')]))).toStrictEqual({ errors: [], warnings: [] });
   });
 
   it('makes the failure message the first error, then each failed server with its hint', () => {
@@ -125,6 +128,15 @@ describe('planAnnotations: warnings', () => {
       ids(6).map((id) => ({ title: `MCP server ${id}`, message: WAITING })),
     );
     expect(warnings[9]).toEqual({ message: '… and 24 more warnings: see the job summary' });
+  });
+
+  it('counts the warnings annotated when they arose against the ten', () => {
+    const results = ids(12).map((id) => result(id, { status: 'stale' }));
+    const { warnings } = plan(fleet(results, { announced: ['a', 'b', 'c'] }));
+    expect(warnings.map((warning) => warning.title ?? warning.message)).toEqual([
+      ...ids(6).map((id) => `MCP server ${id}`),
+      '… and 6 more warnings: see the job summary',
+    ]);
   });
 
   it('shows exactly 10 warnings without a fold', () => {

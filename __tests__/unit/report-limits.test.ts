@@ -33,6 +33,23 @@ describe('joinWithin', () => {
     expect(utf8Bytes(joined.text)).toBe(924);
   });
 
+  it('counts the separator before the tail, and the tail for the parts it would count', () => {
+    // 'a\nb\n+2' would be 6 bytes; 'a\n+3' is 4.
+    expect(joinWithin(['a', 'b', 'c', 'd'], 6, { more: plus })).toEqual({ text: 'a\n+3', kept: 1 });
+    // Five parts and '+5' make 12 bytes; with the tail of six parts left out ('+15'), 13.
+    expect(joinWithin(Array<string>(10).fill('x'), 13, { more: plus })).toEqual({
+      text: 'x\nx\nx\nx\nx\n+5',
+      kept: 5,
+    });
+  });
+
+  it('counts no separator for an empty tail', () => {
+    expect(joinWithin(['a', 'b', 'c'], 4, { separator: ',', more: () => '' })).toEqual({
+      text: 'a,b',
+      kept: 2,
+    });
+  });
+
   it('says only `… and N more` when not even one part fits', () => {
     expect(joinWithin(['x'.repeat(50)], 20)).toEqual({ text: '… and 1 more', kept: 0 });
   });

@@ -54,6 +54,8 @@ describe('fleetOutputs', () => {
       retryable: '',
     });
     expect(fleetOutputs(fleet([failed('docs', 'boom')])).outputs.retryable).toBe('false');
+    const unknown = failed('docs', 'boom', { retryable: undefined });
+    expect(fleetOutputs(fleet([unknown])).outputs.retryable).toBe('false');
   });
 
   it('gives several servers `id: message` lines, summed attempts and every breaking change', () => {
@@ -109,6 +111,12 @@ describe('failureMessage', () => {
     const results = [result('ok'), ...ids(12).map((id) => failed(id, 'boom'))];
     expect(failureMessage(fleet(results))).toBe(
       '12 of 13 MCP servers failed to sync: s-001, s-002, s-003, s-004, s-005, s-006, s-007, s-008, s-009, s-010 and 2 more',
+    );
+  });
+
+  it('names exactly ten failed servers without `and N more`', () => {
+    expect(failureMessage(fleet(ids(10).map((id) => failed(id, 'boom'))))).toBe(
+      '10 of 10 MCP servers failed to sync: s-001, s-002, s-003, s-004, s-005, s-006, s-007, s-008, s-009, s-010',
     );
   });
 

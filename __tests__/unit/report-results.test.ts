@@ -82,6 +82,29 @@ describe('boundedResults', () => {
     });
   });
 
+  // Entries of chosen sizes stand in for real ones: only their bytes matter here.
+  const sized = (...bytes: number[]): string[] =>
+    bytes.map((n, i) => `"${String(i).repeat(n - 2)}"`);
+
+  it('cuts an array of exactly RESULTS_LIMIT bytes, and keeps one a byte shorter', () => {
+    // Two entries, a comma and the brackets.
+    const half = (RESULTS_LIMIT - 3) / 2;
+    const fits = sized(Math.floor(half), Math.ceil(half) - 1);
+    const results = [result('a'), result('b')];
+    expect(boundedResults(results, fits)).toEqual({ json: `[${fits.join(',')}]`, left: 0 });
+    const over = sized(Math.floor(half), Math.ceil(half));
+    expect(boundedResults(results, over)).toEqual({ json: `[${over[0] ?? ''}]`, left: 1 });
+  });
+
+  it('keeps servers of one rank in selection order when it cuts', () => {
+    const results = ids(5).map((id) => failed(id, 'boom'));
+    const entries = sized(...Array<number>(5).fill(RESULTS_LIMIT / 4));
+    expect(boundedResults(results, entries)).toEqual({
+      json: `[${entries.slice(0, 3).join(',')}]`,
+      left: 2,
+    });
+  });
+
   it('keeps failed, then changed, then not-ready servers first, each whole, as many as fit', () => {
     // 60 servers of about 9.5 KB each (570 KB): 27 of them fit in 256 KiB.
     const tools = Array.from({ length: 400 }, (_, i) => `tool_${String(i).padStart(15, '0')}`);

@@ -30,6 +30,8 @@ describe('formatDuration', () => {
     [59_500, '1 min 0 s'],
     [125_000, '2 min 5 s'],
     [3_599_000, '59 min 59 s'],
+    [3_599_500, '1 h 0 min'],
+    [3_600_000, '1 h 0 min'],
     [3_780_000, '1 h 3 min'],
   ])('shows %d ms as %s', (ms, shown) => {
     expect(formatDuration(ms)).toBe(shown);
@@ -87,10 +89,40 @@ describe('summaryHtml', () => {
       '<h2>Cloudflare MCP server sync</h2>',
       '<p><strong>⚠️ 2 MCP servers synced, 1 not ready</strong><br>⏳ 1 waiting · ✅ 1 ready — no capability changes, no breaking change</p>',
     ]);
-    expect(verdictOf(summaryHtml(fleet([])))).toEqual([
+    // No table at all.
+    expect(summaryHtml(fleet([]))).toBe(
+      '<h2>Cloudflare MCP server sync</h2>\n<p><strong>✅ no MCP server was selected</strong></p>\n',
+    );
+  });
+
+  it('says when no capabilities could be compared', () => {
+    expect(verdictOf(summaryHtml(fleet([result('a', { changes: null })])))).toEqual([
       '<h2>Cloudflare MCP server sync</h2>',
-      '<p><strong>✅ no MCP server was selected</strong></p>',
+      '<p><strong>✅ the MCP server synced and ready</strong><br>✅ 1 ready — capabilities not compared (a reading before or after the sync is missing)</p>',
     ]);
+  });
+
+  it('lists failed servers first, then those not ready, each group in selection order', () => {
+    const html = summaryHtml(
+      fleet([
+        result('r1'),
+        result('w1', { status: 'waiting' }),
+        failed('f1', 'boom', { status: 'waiting' }),
+        result('s1', { status: 'stale' }),
+        failed('f2', 'boom'),
+        result('r2'),
+      ]),
+    );
+    expect(rowIds(html)).toEqual(['f1', 'f2', 'w1', 's1', 'r1', 'r2']);
+  });
+
+  it('puts each note of a server on its own line of What to do', () => {
+    const html = summaryHtml(
+      fleet([result('a', { status: 'waiting', warnings: ['no reading before the sync'] })]),
+    );
+    expect(html).toContain(
+      '<td>still connecting to its upstream MCP server when the step ended&#58; its tools may change once it is ready<br>no reading before the sync</td></tr>',
+    );
   });
 
   it('says "dry run" in the heading and the verdict', () => {
@@ -127,6 +159,10 @@ describe('summaryHtml', () => {
         .map((warning) => `<li>⚠️ ${warning}</li>`)
         .join('')}<li>⚠️ … and 2 more warnings</li></ul>`,
     ]);
+    const ten = warnings.slice(0, 10);
+    expect(verdictOf(summaryHtml(fleet([result('c')], { warnings: ten })))[2]).toBe(
+      `<ul>${ten.map((warning) => `<li>⚠️ ${warning}</li>`).join('')}</ul>`,
+    );
     const denied = summaryHtml(
       fleet([failed('a', 'HTTP 403')], {
         stopped: { kind: 'credentials', message: 'HTTP 403: needs MCP Portals Write' },
@@ -153,6 +189,8 @@ describe('summaryHtml', () => {
       many.startsWith('<details><summary>+31 added</summary>+ tool <code>s-001</code><br>'),
     ).toBe(true);
     expect(many.endsWith('+ tool <code>s-029</code><br>… and 2 more</details>')).toBe(true);
+    // Thirty lines are all shown.
+    expect(cell(ids(30)).endsWith('<br>+ tool <code>s-030</code></details>')).toBe(true);
     const mixed = summaryHtml(
       fleet([
         result('a', {

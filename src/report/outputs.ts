@@ -20,8 +20,10 @@ export function worstStatus(results: readonly ServerResult[]): SyncStatus {
   return STATUSES_WORST_FIRST.find((status) => present.has(status)) ?? 'ready';
 }
 
-export const failedResults = (results: readonly ServerResult[]): ServerResult[] =>
-  results.filter((result) => result.error !== undefined);
+type FailedResult = ServerResult & { error: string };
+
+export const failedResults = (results: readonly ServerResult[]): FailedResult[] =>
+  results.filter((result): result is FailedResult => result.error !== undefined);
 
 export const plural = (count: number, word: string): string =>
   `${count} ${word}${count === 1 ? '' : 's'}`;
@@ -73,7 +75,7 @@ export function fleetOutputs(
     single === undefined
       ? lines(
           failedResults(results).map(
-            (result) => `${shownId(result.serverId)}: ${oneLine(result.error ?? '')}`,
+            (result) => `${shownId(result.serverId)}: ${oneLine(result.error)}`,
           ),
         )
       : oneLine(single.error ?? '');

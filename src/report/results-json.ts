@@ -6,7 +6,7 @@ import type { AuthenticationStatus } from '../api/server-object.js';
 import type { Changes } from '../server/capability-diff.js';
 import type { ServerResult } from '../server/server-result.js';
 import { oneLine } from '../untrusted-text.js';
-import { RESULTS_LIMIT, joinWithin } from './limits.js';
+import { RESULTS_LIMIT, joinWithin, utf8Bytes } from './limits.js';
 
 /** Longest capability name shown; real names are far shorter, hostile ones need not be. */
 export const MAX_NAME_LENGTH = 200;
@@ -105,13 +105,14 @@ export function boundedResults(
   results: readonly ServerResult[],
   entries: readonly string[] = entryStrings(results),
 ): BoundedResults {
-  const brackets = 2;
-  const all = joinWithin(entries, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
-  if (all.kept === entries.length) return { json: `[${all.text}]`, left: 0 };
+  const all = `[${entries.join(',')}]`;
+  if (utf8Bytes(all) < RESULTS_LIMIT) return { json: all, left: 0 };
+  // The sort is stable: servers of one rank stay in selection order.
   const order = results
     .map((result, index) => ({ rank: keepRank(result), index }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index);
+    .sort((a, b) => a.rank - b.rank);
   const ranked = order.map(({ index }) => entries[index] ?? '');
+  const brackets = 2;
   const kept = joinWithin(ranked, RESULTS_LIMIT - brackets, { separator: ',', more: () => '' });
   return { json: `[${kept.text}]`, left: entries.length - kept.kept };
 }

@@ -82,7 +82,6 @@ function diffCounts({ tools, prompts, breaking }: Changes): string {
 function changesCell(changes: Changes | null): string {
   if (changes === null) return '–';
   const lines = diffLines(changes);
-  if (lines.length === 0) return '';
   const shown =
     lines.length <= DIFF_LINES_MAX
       ? lines
@@ -124,10 +123,8 @@ function serverRow(result: ServerResult): string {
 function tableOrder(results: readonly ServerResult[]): ServerResult[] {
   const rank = (result: ServerResult): number =>
     result.error !== undefined ? 0 : result.status === 'ready' ? 2 : 1;
-  return results
-    .map((result, index) => ({ result, index }))
-    .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
-    .map(({ result }) => result);
+  // The sort is stable: each group keeps selection order.
+  return [...results].sort((a, b) => rank(a) - rank(b));
 }
 
 function headline({ results, dryRun }: FleetReport): string {
@@ -182,7 +179,7 @@ function nextStep(results: readonly ServerResult[]): string[] {
   const failed = failedResults(results);
   const first = failed[0];
   if (first === undefined) return [];
-  const what = summaryText(first.hint ?? first.error ?? '');
+  const what = summaryText(first.hint ?? first.error);
   const others =
     failed.length > 1 ? ` (${plural(failed.length - 1, 'more failed server')} below)` : '';
   return [`<p><strong>Next:</strong> ${id(first.serverId)}: ${what}${others}</p>`];
