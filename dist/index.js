@@ -33983,7 +33983,7 @@ const jsonArray = (entries) => `[${entries.join(',')}]`;
  * servers that matter most, whole, by keepRank and then selection order, as many as fit.
  */
 function boundedResults(results, entries = entryStrings(results)) {
-    const all = `[${entries.join(',')}]`;
+    const all = jsonArray(entries);
     if (utf8Bytes(all) < RESULTS_LIMIT)
         return { json: all, left: 0 };
     // The sort is stable: servers of one rank stay in selection order.

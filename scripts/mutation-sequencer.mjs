@@ -3,9 +3,9 @@
 // a file costs more than running the few tests a mutant needs. This sequencer drops the files
 // that hold none of those tests, and runs the cheapest first: with the bail of
 // mutation-environment.cjs, a mutant ends at its first failing test. Which tests a file holds,
-// and how long each took, come from a listing written before the run (scripts/mutation.ts); a
-// file missing from it, or changed since, is always kept, so a stale listing costs time, never
-// a test.
+// and how long each took, come from a listing written before the run (scripts/mutation.ts). A
+// file missing from it or changed since is always kept, and a name missing from it (a name made
+// from a helper that changed) keeps every file: a stale listing costs time, never a test.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +18,9 @@ const listing = process.env.MUTATION_TEST_LISTING;
  * @type {Record<string, { sha1: string, tests: [name: string, ms: number][] }>}
  */
 const testsByFile = listing === undefined ? {} : JSON.parse(readFileSync(listing, 'utf8'));
+const listedNames = new Set(
+  Object.values(testsByFile).flatMap(({ tests }) => tests.map(([name]) => name)),
+);
 // What loading a test file costs, in the units of the listing's durations.
 const LOAD_MS = 200;
 
@@ -33,14 +36,34 @@ function sha1(file) {
   return hash;
 }
 
+/**
+ * The names in a pattern as Stryker writes one: each name with RegExp's special characters
+ * escaped, in parentheses, joined by `|`. An escaped name holds no `)|(`, so the split is exact;
+ * any other pattern gives names the listing does not have.
+ * @param {string} pattern
+ */
+function namesOf(pattern) {
+  return pattern
+    .slice(1, -1)
+    .split(')|(')
+    .map((name) => name.replace(/\\(.)/g, '$1'));
+}
+
 export default class MutationSequencer extends Sequencer {
   /** @param {{ globalConfig: { testNamePattern?: string } }} options */
   constructor(options) {
     super(options);
     const pattern = options.globalConfig.testNamePattern;
     // Jest matches the pattern the same way: case-insensitive, against each test's full name.
-    this.wanted = pattern ? new RegExp(pattern, 'i') : undefined;
+    this.wanted =
+      pattern && namesOf(pattern).every((name) => listedNames.has(name))
+        ? new RegExp(pattern, 'i')
+        : undefined;
   }
+
+  // Jest's cache of test durations orders its own runs; these runs are ordered by the listing,
+  // and four runner processes rewriting one cache file after every mutant would only race.
+  cacheResults() {}
 
   /** @param {{ path: string, context: { config: { rootDir: string } } }[]} tests */
   sort(tests) {
@@ -63,6 +86,6 @@ export default class MutationSequencer extends Sequencer {
     }
     return tests
       .filter((test) => cost.has(test.path))
-      .sort((a, b) => (cost.get(a.path) ?? 0) - (cost.get(b.path) ?? 0));
+      .sort((a, b) => Number(cost.get(a.path)) - Number(cost.get(b.path)));
   }
 }

@@ -33,7 +33,7 @@ interface JestJson {
   }[];
 }
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): void {
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
   const { status } = spawnSync(command, args, { cwd: ROOT, stdio: 'inherit', env });
   if (status !== 0) {
     console.error(`${command} ${args.join(' ')} ended with exit code ${String(status)}`);

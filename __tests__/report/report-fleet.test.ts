@@ -64,16 +64,19 @@ interface Seen {
   file: ResultEntry[];
 }
 
+/** The annotation lines of one kind written so far, in order. */
+const annotations = (kind: string): string[] =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${kind}::`) || line.startsWith(`::${kind} `));
+
 function seen(): Seen {
   const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
-  const lines = stdout.split('\n');
-  const of = (kind: string): string[] =>
-    lines.filter((line) => line.startsWith(`::${kind}::`) || line.startsWith(`::${kind} `));
   return {
     exitCode: process.exitCode === undefined ? 0 : Number(process.exitCode),
     outputs,
-    errors: of('error'),
-    warnings: of('warning'),
+    errors: annotations('error'),
+    warnings: annotations('warning'),
     summary: readFileSync(summaryFile, 'utf8'),
     file: JSON.parse(readFileSync(outputs['results-file'] ?? '', 'utf8')) as ResultEntry[],
   };
@@ -187,8 +190,7 @@ describe('reportFatal', () => {
 
     const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'));
     expect([outputs.status, outputs['results-file']]).toEqual(['error', '']);
-    const warnings = stdout.split('\n').filter((line) => line.startsWith('::warning::'));
-    expect(warnings).toEqual([
+    expect(annotations('warning')).toEqual([
       expect.stringMatching(/^::warning::results-file not written: Error: ENOTDIR: /),
       expect.stringMatching(/^::warning::job summary not written: Error: EISDIR: /),
     ]);

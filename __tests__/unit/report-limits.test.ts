@@ -36,7 +36,7 @@ describe('joinWithin', () => {
   it('counts the separator before the tail, and the tail for the parts it would count', () => {
     // 'a\nb\n+2' would be 6 bytes; 'a\n+3' is 4.
     expect(joinWithin(['a', 'b', 'c', 'd'], 6, { more: plus })).toEqual({ text: 'a\n+3', kept: 1 });
-    // Five parts and '+5' make 12 bytes; with the tail of six parts left out ('+15'), 13.
+    // Five parts and '+5' make 12 bytes, under 13; a tail counted as '+15' would not fit.
     expect(joinWithin(Array<string>(10).fill('x'), 13, { more: plus })).toEqual({
       text: 'x\nx\nx\nx\nx\n+5',
       kept: 5,

@@ -84,7 +84,7 @@ describe('boundedResults', () => {
 
   // Entries of chosen sizes stand in for real ones: only their bytes matter here.
   const sized = (...bytes: number[]): string[] =>
-    bytes.map((n, i) => `"${String(i).repeat(n - 2)}"`);
+    bytes.map((n, i) => `"${String.fromCharCode(97 + i).repeat(n - 2)}"`);
 
   it('cuts an array of exactly RESULTS_LIMIT bytes, and keeps one a byte shorter', () => {
     // Two entries, a comma and the brackets.
@@ -96,11 +96,18 @@ describe('boundedResults', () => {
     expect(boundedResults(results, over)).toEqual({ json: `[${over[0] ?? ''}]`, left: 1 });
   });
 
-  it('keeps servers of one rank in selection order when it cuts', () => {
-    const results = ids(5).map((id) => failed(id, 'boom'));
+  it('keeps the failed servers first, in selection order, when it cuts', () => {
+    const results = [
+      result('r1'),
+      failed('f1', 'x'),
+      result('r2'),
+      failed('f2', 'x'),
+      failed('f3', 'x'),
+    ];
+    // Three of the five fit.
     const entries = sized(...Array<number>(5).fill(RESULTS_LIMIT / 4));
     expect(boundedResults(results, entries)).toEqual({
-      json: `[${entries.slice(0, 3).join(',')}]`,
+      json: `[${[1, 3, 4].map((i) => entries[i] ?? '').join(',')}]`,
       left: 2,
     });
   });

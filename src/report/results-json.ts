@@ -105,7 +105,7 @@ export function boundedResults(
   results: readonly ServerResult[],
   entries: readonly string[] = entryStrings(results),
 ): BoundedResults {
-  const all = `[${entries.join(',')}]`;
+  const all = jsonArray(entries);
   if (utf8Bytes(all) < RESULTS_LIMIT) return { json: all, left: 0 };
   // The sort is stable: servers of one rank stay in selection order.
   const order = results
