@@ -45,6 +45,15 @@ describe('canonicalJson', () => {
     ).toBe('{"a":{"y":{"w":[],"x":"x"},"z":true},"b":[3,{"c":null,"d":1},[2,1]]}');
   });
 
+  // Past 16 keys the general sort takes over from the insertion sort.
+  it('sorts the keys of an object with more than 16 of them', () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `k${String(i).padStart(2, '0')}`);
+    const backward = Object.fromEntries([...keys].reverse().map((key) => [key, 1]));
+    const sorted = JSON.stringify(Object.fromEntries(keys.map((key) => [key, 1])));
+    expect(canonicalJson(backward)).toBe(sorted);
+    expect(hashJson(backward)).toBe(hashJson(JSON.parse(sorted)));
+  });
+
   it('sorts keys by code unit, numeric-looking ones too', () => {
     expect(canonicalJson({ b: 1, B: 2, é: 3, a: 4, 10: 5, 9: 6, '': 7 })).toBe(
       '{"":7,"10":5,"9":6,"B":2,"a":4,"b":1,"é":3}',

@@ -193,7 +193,10 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
       { name: 'fetch', enabled: true, portal_description: 'x' },
       { name: 'delete', server_alias: '', enabled: false },
     ],
-    updated_prompts: [{ name: 'summarize', server_alias: 'tldr' }],
+    updated_prompts: [
+      { name: 'summarize', portal_alias: 'portal_tldr', server_alias: 'tldr' },
+      { name: 'explain', enabled: false },
+    ],
   };
 
   it("reads the portal's overrides, default_disabled, and the server aliases beside them", () => {
@@ -208,7 +211,10 @@ describe('parseServerState: a portal entry (mcp_portal_server)', () => {
         { name: 'fetch', enabled: true },
         { name: 'delete', enabled: false },
       ],
-      portalPromptOverrides: [{ name: 'summarize' }],
+      portalPromptOverrides: [
+        { name: 'summarize', alias: 'portal_tldr' },
+        { name: 'explain', enabled: false },
+      ],
       portalDefaultDisabled: true,
       // Only entries with a server alias stand for a server override; they carry the entry's
       // `enabled` along.
