@@ -96,6 +96,19 @@ describe('classify: when it does not retry', () => {
     expect(retryable(classify(response(status, failureBody())))).toBe(false);
   });
 
+  // The whole of each class counts, its last code too.
+  it.each([200, 299])('reads a sync answer on HTTP %i', (status) => {
+    expect(classify(response(status, READY_BODY))).toMatchObject({ ok: true });
+  });
+
+  it.each([300, 399])('fails HTTP %i as a redirect not followed', (status) => {
+    expect(classify(response(status, READY_BODY))).toMatchObject({
+      ok: false,
+      retryable: false,
+      message: `HTTP ${status}: redirect not followed`,
+    });
+  });
+
   it.each([301, 302, 307, 308])(
     'never retries a redirect (HTTP %i), whatever the body says',
     (status) => {
