@@ -2,14 +2,16 @@
 // their Before and After; with server-id too, the union; the portal's own overrides decide which
 // tools its users are offered; an unknown portal fails the step before any sync.
 import { describe, expect, it } from '@jest/globals';
-import type { FakePortal, FakeServer } from '../../scripts/fake-cloudflare-api.js';
+import { apiError, type FakePortal, type FakeServer } from '../../scripts/fake-cloudflare-api.js';
 import {
   ACCOUNT_ID,
   NO_CHANGES,
   annotationMessage,
   annotations,
   baseInputs,
+  envelope,
   ofKind,
+  replyTo,
   resultsOf,
   startFake,
   syncCounts,
@@ -184,5 +186,63 @@ describe('portal-id', () => {
       results: '[]',
     });
     expect(annotations(run, 'error').map(annotationMessage)).toEqual([message]);
+  });
+
+  it.each([
+    ['another portal', { id: 'other-portal', servers: [] }],
+    ['no servers array', { id: 'eng-portal' }],
+  ])('a portal read that answers %s fails the step before any sync', async (_case, result) => {
+    const fake = await startFake({
+      servers: SERVERS,
+      portals: [PORTAL],
+      intercept: replyTo('portal', { status: 200, body: envelope(result) }),
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'portal-id': 'eng-portal' });
+
+    const message = 'could not read MCP portal eng-portal: the response holds no such portal';
+    expect(run.exitCode).toBe(1);
+    expect(fake.requests.map((request) => request.kind)).toEqual(['portal']);
+    expect(run.outputs).toMatchObject({ status: 'error', error: message, attempts: '0' });
+  });
+
+  it('a portal read that keeps failing fails the step, saying why', async () => {
+    const fake = await startFake({
+      servers: SERVERS,
+      portals: [PORTAL],
+      intercept: replyTo('portal', apiError(400, 10_000, 'bad portal request')),
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'portal-id': 'eng-portal' });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({
+      status: 'error',
+      error: 'could not read MCP portal eng-portal: HTTP 400: bad portal request (10000)',
+      attempts: '0',
+    });
+  });
+
+  it('leaves out a server of the portal whose id breaks the id rule', async () => {
+    const fake = await startFake({
+      servers: SERVERS,
+      portals: [PORTAL],
+      intercept: replyTo('portal', {
+        status: 200,
+        body: envelope({
+          id: 'eng-portal',
+          servers: [
+            { id: 'docs-mcp', tools: [] },
+            { id: '../zones', tools: [] },
+          ],
+        }),
+      }),
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'portal-id': 'eng-portal' });
+
+    expect(run.exitCode).toBe(0);
+    expect(syncCounts(fake)).toEqual({ 'docs-mcp': 1 });
+    expect(resultsOf(run).map((result) => result.server_id)).toEqual(['docs-mcp']);
   });
 });
