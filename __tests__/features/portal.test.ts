@@ -245,4 +245,28 @@ describe('portal-id', () => {
     expect(syncCounts(fake)).toEqual({ 'docs-mcp': 1 });
     expect(resultsOf(run).map((result) => result.server_id)).toEqual(['docs-mcp']);
   });
+
+  it('says when the servers have left the portal by the time of the After read', async () => {
+    let portalReads = 0;
+    const fake = await startFake({
+      servers: SERVERS,
+      portals: [PORTAL],
+      intercept: (request) => {
+        if (request.kind !== 'portal') return undefined;
+        portalReads += 1;
+        if (portalReads === 1) return undefined;
+        return { status: 200, body: envelope({ id: 'eng-portal', servers: [] }) };
+      },
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'portal-id': 'eng-portal' });
+
+    expect(run.exitCode).toBe(0);
+    expect(annotations(run, 'warning').map(annotationMessage)).toEqual(
+      ['docs-mcp', 'wiki-mcp'].map(
+        (id) =>
+          `tools and prompts unknown: the server could not be read after the sync (${id} is not among the servers of portal eng-portal)`,
+      ),
+    );
+  });
 });
