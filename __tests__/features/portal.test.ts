@@ -269,4 +269,20 @@ describe('portal-id', () => {
       ),
     );
   });
+
+  it('warns of a portal without servers, and passes with nothing synced', async () => {
+    const fake = await startFake({
+      servers: SERVERS,
+      portals: [{ id: 'empty-portal', servers: [] }],
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'portal-id': 'empty-portal' });
+
+    expect(run.exitCode).toBe(0);
+    expect(fake.requests.map((request) => request.kind)).toEqual(['portal']);
+    expect(annotations(run, 'warning').map(annotationMessage)).toEqual([
+      'MCP portal empty-portal has no servers',
+    ]);
+    expect(run.outputs).toMatchObject({ status: 'ready', attempts: '0', results: '[]' });
+  });
 });
