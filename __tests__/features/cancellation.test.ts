@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FakeCloudflareApi, FakeServer } from '../../scripts/fake-cloudflare-api.js';
 import { ACTION_ENTRY, parseOutputFile, runnerFiles } from '../../scripts/run-action.js';
+import { runInProcess } from '../support/in-process.js';
 import {
   annotationMessage,
   annotations,
@@ -202,5 +203,46 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
     expect(summaryParagraphs(run.summary)[0]).toBe(`⛔ The run was cancelled (${signalName})`);
     expect(serverRow(run.summary, 'never-mcp').slice(1, 3)).toEqual(['❌ error', '0']);
     expect(serverRow(run.summary, 'fast-a').slice(1, 3)).toEqual(['✅ ready', '1']);
+  });
+});
+
+// The same cancel in-process, the signal emitted to run()'s own handler: what the bundle shows
+// above, where coverage and mutation testing can see it.
+describe('in-process, on SIGINT', () => {
+  it('aborts what is in flight and fails every server not answered, keeping the answered ones', async () => {
+    const fake = await startFake({ servers: FLEET });
+    const running = runInProcess({
+      ...baseInputs(fake),
+      'server-id': FLEET.map((server) => server.id).join(','),
+      concurrency: '3',
+    });
+    await until(() => inFlightAsPlanned(fake), 'five syncs sent, the two fast ones answered');
+    process.emit('SIGINT', 'SIGINT');
+    const run = await running;
+
+    const cancelled = (id: string): string =>
+      `the run was cancelled (SIGINT) before sync ${id} was answered`;
+    expect(run.exitCode).toBe(1);
+    expect(fake.requests.map((request) => request.kind)).toEqual([
+      'list',
+      ...Array<string>(5).fill('sync'),
+    ]);
+    expect(run.outputs).toMatchObject({
+      status: 'error',
+      attempts: '5',
+      error: ['hung-mcp', 'slow-a', 'slow-b', 'never-mcp']
+        .map((id) => `${id}: ${cancelled(id)}`)
+        .join('\n'),
+    });
+    expect(
+      resultsOf(run).map(({ server_id, status, attempts }) => [server_id, status, attempts]),
+    ).toEqual([
+      ['fast-a', 'ready', 1],
+      ['fast-b', 'ready', 1],
+      ['hung-mcp', 'error', 1],
+      ['slow-a', 'error', 1],
+      ['slow-b', 'error', 1],
+      ['never-mcp', 'error', 0],
+    ]);
   });
 });
