@@ -107,14 +107,21 @@ function inFlightAsPlanned(fake: FakeCloudflareApi): boolean {
   );
 }
 
+/** The inputs that sync FLEET three at a time. */
+const fleetInputs = (fake: FakeCloudflareApi): Record<string, string> => ({
+  ...baseInputs(fake),
+  'server-id': FLEET.map((server) => server.id).join(','),
+  concurrency: '3',
+});
+
+/** The error of a server whose sync a signal cut short. */
+const cancelledBy = (signalName: NodeJS.Signals, id: string): string =>
+  `the run was cancelled (${signalName}) before sync ${id} was answered`;
+
 describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
   it('sends nothing more, aborts what is in flight, reports everything and exits non-zero', async () => {
     const fake = await startFake({ servers: FLEET });
-    const action = startAction({
-      ...baseInputs(fake),
-      'server-id': FLEET.map((server) => server.id).join(','),
-      concurrency: '3',
-    });
+    const action = startAction(fleetInputs(fake));
     await until(() => inFlightAsPlanned(fake), 'five syncs sent, the two fast ones answered');
     const signalledAt = Date.now();
     action.signal(signalName);
@@ -142,8 +149,7 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
       'sync',
     ]);
 
-    const cancelled = (id: string): string =>
-      `the run was cancelled (${signalName}) before sync ${id} was answered`;
+    const cancelled = (id: string): string => cancelledBy(signalName, id);
     expect(run.outputs).toMatchObject({
       status: 'error',
       attempts: '5',
@@ -211,17 +217,12 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
 describe('in-process, on SIGINT', () => {
   it('aborts what is in flight and fails every server not answered, keeping the answered ones', async () => {
     const fake = await startFake({ servers: FLEET });
-    const running = runInProcess({
-      ...baseInputs(fake),
-      'server-id': FLEET.map((server) => server.id).join(','),
-      concurrency: '3',
-    });
+    const running = runInProcess(fleetInputs(fake));
     await until(() => inFlightAsPlanned(fake), 'five syncs sent, the two fast ones answered');
     process.emit('SIGINT', 'SIGINT');
     const run = await running;
 
-    const cancelled = (id: string): string =>
-      `the run was cancelled (SIGINT) before sync ${id} was answered`;
+    const cancelled = (id: string): string => cancelledBy('SIGINT', id);
     expect(run.exitCode).toBe(1);
     expect(fake.requests.map((request) => request.kind)).toEqual([
       'list',

@@ -835,9 +835,19 @@ const statusCases: FaultCase[] = [
     // No response came whole: no cf-ray to report.
     result: { ray_id: null },
   })),
-  {
-    name: 'an empty cf-ray header',
-    sync: [{ ...busy({ 'cf-ray': '' }, 400) }],
+  // An empty cf-ray is no ray id; a hostile one is kept inert.
+  ...(
+    [
+      ['an empty cf-ray header', '', null],
+      [
+        'a hostile cf-ray header',
+        '::set-output name=status::ready ##[stop-commands]pwn',
+        '::set-output name=status::ready ## [stop-commands]pwn',
+      ],
+    ] as const
+  ).map(([name, header, shown]): FaultCase => ({
+    name: name ?? '',
+    sync: [{ ...busy({ 'cf-ray': header ?? '' }, 400) }],
     expected: {
       exitCode: 1,
       status: 'error',
@@ -846,21 +856,8 @@ const statusCases: FaultCase[] = [
       attempts: 1,
       requests: ONE_SYNC_FAILED,
     },
-    result: { ray_id: null },
-  },
-  {
-    name: 'a hostile cf-ray header',
-    sync: [{ ...busy({ 'cf-ray': '::set-output name=status::ready ##[stop-commands]pwn' }, 400) }],
-    expected: {
-      exitCode: 1,
-      status: 'error',
-      error: 'HTTP 400: busy (1000)',
-      retryable: 'false',
-      attempts: 1,
-      requests: ONE_SYNC_FAILED,
-    },
-    result: { ray_id: '::set-output name=status::ready ## [stop-commands]pwn' },
-  },
+    result: { ray_id: shown },
+  })),
   {
     name: 'a hostile content-type on a body that is not an envelope',
     sync: [
