@@ -32738,7 +32738,7 @@ function classify(outcome, purpose = 'sync') {
     if (outcome.kind === 'network') {
         return { ok: false, retryable: true, message: outcome.message, sync: {} };
     }
-    const { status, envelope } = outcome;
+    const { status, envelope, bodyProblem } = outcome;
     // A read's result is a server object, whose own `error` is the last sync's, not this call's.
     const parsed = envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
     // The body's `retryable` decides whatever else the result lacks.
@@ -32768,9 +32768,8 @@ function classify(outcome, purpose = 'sync') {
         return fail(false, ADMIN_LOGIN_NEEDED);
     }
     if (status >= 200 && status <= 299) {
-        if (envelope === undefined) {
-            return fail(true, `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`);
-        }
+        if (envelope === undefined)
+            return fail(true, `HTTP ${status}: ${bodyProblem}`);
         if (!envelope.success) {
             return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
         }

@@ -106,7 +106,12 @@ describe('callWithRetries', () => {
 
   it('keeps the last answer of a call that a stop ended between attempts', async () => {
     const runStop = new RunStop();
-    const busy: HttpOutcome = { kind: 'response', status: 503, headers: {} };
+    const busy: HttpOutcome = {
+      kind: 'response',
+      status: 503,
+      headers: {},
+      bodyProblem: 'body is not a Cloudflare API response (text/html)',
+    };
     const call = scripted(busy, { kind: 'not-sent', why: 'stopped' });
     const stopDuringWait = context(0, 60_000, runStop, () =>
       runStop.stop('cancelled', 'the run was cancelled (SIGTERM)'),

@@ -24,17 +24,20 @@ export const LIST_PAGE_SIZE = 100;
 
 /** What one HTTP exchange produced. */
 export type HttpOutcome =
-  | {
+  | ({
       kind: 'response';
       status: number;
       headers: Headers;
-      /** The v4 envelope, when the body was one. */
-      envelope?: Envelope;
-      /** Why the body is not an envelope (HTML, truncated, too large), when it is not. */
-      bodyProblem?: string;
       /** Cloudflare's `cf-ray`, for support requests. */
       rayId?: string;
-    }
+    } & (
+      | { envelope: Envelope; bodyProblem?: never }
+      | {
+          envelope?: never;
+          /** Why the body is not a v4 envelope (HTML, truncated, too large). */
+          bodyProblem: string;
+        }
+    ))
   | { kind: 'network'; message: string };
 
 /** A request that was not sent: the deadline came first, or the run was stopped. */

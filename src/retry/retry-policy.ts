@@ -38,7 +38,7 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
   if (outcome.kind === 'network') {
     return { ok: false, retryable: true, message: outcome.message, sync: {} };
   }
-  const { status, envelope } = outcome;
+  const { status, envelope, bodyProblem } = outcome;
   // A read's result is a server object, whose own `error` is the last sync's, not this call's.
   const parsed =
     envelope === undefined || purpose === 'read' ? undefined : parseSyncResult(envelope.result);
@@ -73,12 +73,7 @@ export function classify(outcome: HttpOutcome, purpose: Purpose = 'sync'): Verdi
     return fail(false, ADMIN_LOGIN_NEEDED);
   }
   if (status >= 200 && status <= 299) {
-    if (envelope === undefined) {
-      return fail(
-        true,
-        `HTTP ${status}: ${outcome.bodyProblem ?? 'not a Cloudflare API response'}`,
-      );
-    }
+    if (envelope === undefined) return fail(true, `HTTP ${status}: ${bodyProblem}`);
     if (!envelope.success) {
       return fail(bodyRetryable === true, apiFailureMessage(status, envelope, sync));
     }
