@@ -33042,9 +33042,7 @@ const TOOLS = {
     upstream: (state) => state.tools,
     overrides: (state) => state.toolOverrides,
     portalOverrides: (state) => state.portalToolOverrides,
-    inputBreaks: (before, after) => before.inputTop === after.inputTop
-        ? []
-        : inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
+    inputBreaks: (before, after) => inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
 };
 const PROMPTS = {
     label: 'prompt',

@@ -419,6 +419,18 @@ describe("diffCapabilities: a tool's input schema", () => {
     ]);
   });
 
+  it('orders properties by code unit, whether the old properties or the new required list names them', () => {
+    expect(schemaBreaks(object({ b: {} }), { type: 'object', required: ['a'] })).toEqual([
+      'tool t: input a is now required',
+      'tool t: input b removed',
+    ]);
+    // Object.keys would list integer-like names in numeric order.
+    expect(schemaBreaks(object({ 9: {}, 10: {} }), object({}))).toEqual([
+      'tool t: input 10 removed',
+      'tool t: input 9 removed',
+    ]);
+  });
+
   it("does not judge a prompt's arguments", () => {
     const before = state({ prompts: [promptOf({ name: 'p', arguments: [{ name: 'a' }] })] });
     const after = state({

@@ -51,9 +51,7 @@ const TOOLS: Kind = {
   overrides: (state) => state.toolOverrides,
   portalOverrides: (state) => state.portalToolOverrides,
   inputBreaks: (before, after) =>
-    before.inputTop === after.inputTop
-      ? []
-      : inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
+    inputSchemaBreaks(parseTop(before.inputTop), parseTop(after.inputTop)),
 };
 
 const PROMPTS: Kind = {
