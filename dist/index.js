@@ -31628,6 +31628,10 @@ function isObject(value) {
 function stringField(value) {
     return typeof value === 'string' ? value : undefined;
 }
+/** `value` when it is one of `values`, else undefined. */
+function oneOf(values, value) {
+    return values.includes(value) ? value : undefined;
+}
 function numberField(value) {
     return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
@@ -31690,10 +31694,9 @@ function parseSyncResult(result) {
     if (!isObject(result))
         return undefined;
     const sync = {};
-    const status = stringField(result.status);
-    if (status !== undefined && SYNC_STATUSES.includes(status)) {
+    const status = oneOf(SYNC_STATUSES, result.status);
+    if (status !== undefined)
         sync.status = status;
-    }
     const error = stringField(result.error);
     if (error !== undefined && error.trim() !== '')
         sync.error = error;
@@ -32207,46 +32210,38 @@ function parseServerState(value) {
     const id = serverIdOf(value);
     if (id === undefined || !isObject(value))
         return undefined;
+    // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+    const inPortal = stringField(value.server_id) !== undefined;
+    const serverOverrides = (list) => inPortal ? overrides(list, 'server_alias').filter(hasAlias) : overrides(list, 'alias');
     const state = {
         id,
         tools: capabilities(value.tools, 'inputSchema'),
         prompts: capabilities(value.prompts, 'arguments'),
-        toolOverrides: [],
-        promptOverrides: [],
+        toolOverrides: serverOverrides(value.updated_tools),
+        promptOverrides: serverOverrides(value.updated_prompts),
     };
-    const status = stringField(value.status);
-    if (status !== undefined && SYNC_STATUSES.includes(status)) {
+    const status = oneOf(SYNC_STATUSES, value.status);
+    if (status !== undefined)
         state.status = status;
-    }
-    state.authenticationStatus = authenticationStatus(value.authentication_status);
-    if (state.authenticationStatus === undefined)
-        delete state.authenticationStatus;
+    const authentication = authenticationStatus(value.authentication_status);
+    if (authentication !== undefined)
+        state.authenticationStatus = authentication;
     const error = stringField(value.error);
     if (error !== undefined && error.trim() !== '')
         state.error = error;
     const details = parseErrorDetails(value.error_details);
     if (details !== undefined)
         state.errorDetails = details;
-    if (stringField(value.server_id) !== undefined) {
-        // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+    if (inPortal) {
         state.portalToolOverrides = overrides(value.updated_tools, 'portal_alias');
         state.portalPromptOverrides = overrides(value.updated_prompts, 'portal_alias');
         if (value.default_disabled === true)
             state.portalDefaultDisabled = true;
-        state.toolOverrides = overrides(value.updated_tools, 'server_alias').filter(hasAlias);
-        state.promptOverrides = overrides(value.updated_prompts, 'server_alias').filter(hasAlias);
-    }
-    else {
-        state.toolOverrides = overrides(value.updated_tools, 'alias');
-        state.promptOverrides = overrides(value.updated_prompts, 'alias');
     }
     return state;
 }
 function authenticationStatus(value) {
-    const text = stringField(value);
-    return text !== undefined && AUTHENTICATION_STATUSES.includes(text)
-        ? text
-        : undefined;
+    return oneOf(AUTHENTICATION_STATUSES, value);
 }
 function hasAlias(override) {
     return override.alias !== undefined;
@@ -32456,7 +32451,7 @@ function parseAll(read, env) {
         concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
         expectedTools: splitList(read('expected-tools')),
         waitForReady: inputs_boolean(input('wait-for-ready'), 'wait-for-ready'),
-        onBreakingChange: oneOf(input('on-breaking-change'), 'on-breaking-change', [
+        onBreakingChange: inputs_oneOf(input('on-breaking-change'), 'on-breaking-change', [
             'warn',
             'fail',
             'ignore',
@@ -32573,7 +32568,7 @@ function inputs_boolean(value, name) {
         return false;
     throw new InputError(`${name}: expected true or false, got ${quote(value)}`);
 }
-function oneOf(value, name, allowed) {
+function inputs_oneOf(value, name, allowed) {
     const found = allowed.find((option) => option === value.toLowerCase());
     if (found === undefined) {
         const options = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}`;

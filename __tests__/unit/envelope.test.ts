@@ -105,7 +105,7 @@ describe('parseSyncResult', () => {
         status_code: 503,
       },
     };
-    expect(parseSyncResult(result)).toEqual({
+    expect(parseSyncResult(result)).toStrictEqual({
       status: 'error',
       error: 'upstream unavailable',
       errorDetails: {
@@ -126,12 +126,12 @@ describe('parseSyncResult', () => {
   );
 
   it('reads a status alone, and an error alone, as results', () => {
-    expect(parseSyncResult({ status: 'waiting' })).toEqual({ status: 'waiting' });
-    expect(parseSyncResult({ error: 'boom' })).toEqual({ error: 'boom' });
+    expect(parseSyncResult({ status: 'waiting' })).toStrictEqual({ status: 'waiting' });
+    expect(parseSyncResult({ error: 'boom' })).toStrictEqual({ error: 'boom' });
   });
 
   it('reads authentication_status when the answer carries it', () => {
-    expect(parseSyncResult({ status: 'error', authentication_status: 'required' })).toEqual({
+    expect(parseSyncResult({ status: 'error', authentication_status: 'required' })).toStrictEqual({
       status: 'error',
       authenticationStatus: 'required',
     });
@@ -166,7 +166,7 @@ describe('parseSyncResult', () => {
       { status: 'error', errorDetails: { retryable: false } },
     ],
   ])('ignores %s', (_case, result, expected) => {
-    expect(parseSyncResult(result)).toEqual(expected);
+    expect(parseSyncResult(result)).toStrictEqual(expected);
   });
 });
 

@@ -42,6 +42,11 @@ export function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** `value` when it is one of `values`, else undefined. */
+export function oneOf<T extends string>(values: readonly T[], value: unknown): T | undefined {
+  return (values as readonly unknown[]).includes(value) ? (value as T) : undefined;
+}
+
 function numberField(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
@@ -108,10 +113,8 @@ export function describeApiErrors(errors: ApiMessage[]): string {
 export function parseSyncResult(result: unknown): SyncResult | undefined {
   if (!isObject(result)) return undefined;
   const sync: SyncResult = {};
-  const status = stringField(result.status);
-  if (status !== undefined && (SYNC_STATUSES as readonly string[]).includes(status)) {
-    sync.status = status as SyncStatus;
-  }
+  const status = oneOf(SYNC_STATUSES, result.status);
+  if (status !== undefined) sync.status = status;
   const error = stringField(result.error);
   if (error !== undefined && error.trim() !== '') sync.error = error;
   const details = parseErrorDetails(result.error_details);

@@ -2,7 +2,7 @@
 // `mcp_portal`, `mcp_portal_server` in its OpenAPI document). Tools and prompts are free-form
 // objects there: a capability is whatever carries a string `name`; the rest is skipped, never
 // thrown on.
-import { SYNC_STATUSES, isObject, parseErrorDetails, stringField } from './envelope.js';
+import { SYNC_STATUSES, isObject, oneOf, parseErrorDetails, stringField } from './envelope.js';
 import { canonicalJson, hashJson, intern, textByHash } from './fingerprint.js';
 import type { ErrorDetails, SyncStatus } from './envelope.js';
 
@@ -72,42 +72,35 @@ export function serverIdOf(value: unknown): string | undefined {
 export function parseServerState(value: unknown): ServerState | undefined {
   const id = serverIdOf(value);
   if (id === undefined || !isObject(value)) return undefined;
+  // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+  const inPortal = stringField(value.server_id) !== undefined;
+  const serverOverrides = (list: unknown): Override[] =>
+    inPortal ? overrides(list, 'server_alias').filter(hasAlias) : overrides(list, 'alias');
   const state: ServerState = {
     id,
     tools: capabilities(value.tools, 'inputSchema'),
     prompts: capabilities(value.prompts, 'arguments'),
-    toolOverrides: [],
-    promptOverrides: [],
+    toolOverrides: serverOverrides(value.updated_tools),
+    promptOverrides: serverOverrides(value.updated_prompts),
   };
-  const status = stringField(value.status);
-  if (status !== undefined && (SYNC_STATUSES as readonly string[]).includes(status)) {
-    state.status = status as SyncStatus;
-  }
-  state.authenticationStatus = authenticationStatus(value.authentication_status);
-  if (state.authenticationStatus === undefined) delete state.authenticationStatus;
+  const status = oneOf(SYNC_STATUSES, value.status);
+  if (status !== undefined) state.status = status;
+  const authentication = authenticationStatus(value.authentication_status);
+  if (authentication !== undefined) state.authenticationStatus = authentication;
   const error = stringField(value.error);
   if (error !== undefined && error.trim() !== '') state.error = error;
   const details = parseErrorDetails(value.error_details);
   if (details !== undefined) state.errorDetails = details;
-  if (stringField(value.server_id) !== undefined) {
-    // mcp_portal_server: `updated_tools` are the portal's, with the server's alias beside.
+  if (inPortal) {
     state.portalToolOverrides = overrides(value.updated_tools, 'portal_alias');
     state.portalPromptOverrides = overrides(value.updated_prompts, 'portal_alias');
     if (value.default_disabled === true) state.portalDefaultDisabled = true;
-    state.toolOverrides = overrides(value.updated_tools, 'server_alias').filter(hasAlias);
-    state.promptOverrides = overrides(value.updated_prompts, 'server_alias').filter(hasAlias);
-  } else {
-    state.toolOverrides = overrides(value.updated_tools, 'alias');
-    state.promptOverrides = overrides(value.updated_prompts, 'alias');
   }
   return state;
 }
 
 export function authenticationStatus(value: unknown): AuthenticationStatus | undefined {
-  const text = stringField(value);
-  return text !== undefined && (AUTHENTICATION_STATUSES as readonly string[]).includes(text)
-    ? (text as AuthenticationStatus)
-    : undefined;
+  return oneOf(AUTHENTICATION_STATUSES, value);
 }
 
 function hasAlias(override: Override): boolean {
