@@ -130,6 +130,11 @@ describe('credentials', () => {
     );
   });
 
+  it('falls back from a whitespace-only account-id, and trims CLOUDFLARE_ACCOUNT_ID', () => {
+    const env = { CLOUDFLARE_ACCOUNT_ID: ` ${ACCOUNT_ID}\n` };
+    expect(settings({ 'account-id': ' \t' }, env).accountId).toBe(ACCOUNT_ID);
+  });
+
   it('prefers the inputs to the environment', () => {
     const env = { CLOUDFLARE_API_TOKEN: OTHER_TOKEN, CLOUDFLARE_ACCOUNT_ID: 'f'.repeat(32) };
     const parsed = settings({}, env);
@@ -202,6 +207,20 @@ describe('credentials', () => {
       'api-token: only the word Bearer was given, from the api-token input: the secret meant to follow it is empty or not set',
       { 'api-token': 'Bearer ' },
     );
+  });
+
+  it.each(['Bearer', 'bearer\t'])('reads %j, the word alone, as no token', (token) => {
+    expectRejected(
+      'api-token: only the word Bearer was given, from the api-token input: the secret meant to follow it is empty or not set',
+      { 'api-token': token },
+    );
+  });
+
+  it('takes a token that only ends in "bearer" as a token', () => {
+    expect(settings({ 'api-token': 'cfut_notbearer' }).credentials).toMatchObject({
+      kind: 'token',
+      token: 'cfut_notbearer',
+    });
   });
 
   it.each([
@@ -503,6 +522,8 @@ describe('rejectForeignSpellings', () => {
     ['our own inputs', { 'INPUT_API-TOKEN': TOKEN, 'INPUT_ACCOUNT-ID': ACCOUNT_ID }],
     ['a foreign name left empty', { INPUT_APITOKEN: '', INPUT_ACCOUNTID: ' \n' }],
     ['variables that are not inputs', { APITOKEN: TOKEN, CLOUDFLARE_API_TOKEN: TOKEN }],
+    // As long as the INPUT_ prefix: only the prefix itself makes a variable an input.
+    ['a variable named MY_CF_API_TOKEN', { MY_CF_API_TOKEN: TOKEN }],
     ['other unknown inputs', { INPUT_VERBOSE: 'true' }],
   ])('accepts %s', (_case, env) => {
     expect(() => rejectForeignSpellings(env)).not.toThrow();
@@ -521,6 +542,7 @@ describe('numbers', () => {
     ['request-timeout-seconds', '0.25', 'requestTimeoutMs', 250],
     ['timeout-seconds', '21600', 'timeoutMs', 21_600_000],
     ['timeout-seconds', '.5', 'timeoutMs', 500],
+    ['timeout-seconds', '.125', 'timeoutMs', 125],
     ['max-delay-seconds', '0', 'maxDelayMs', 0],
   ] as const)('accepts %s = %j', (name, value, field, expected) => {
     const overrides: Inputs = { [name]: value };
