@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { FakeCloudflareApi, FakeServer } from '../../scripts/fake-cloudflare-api.js';
 import { ACTION_ENTRY, parseOutputFile, runnerFiles } from '../../scripts/run-action.js';
+import { systemClock, type Clock } from '../../src/clock.js';
 import { runInProcess } from '../support/in-process.js';
 import {
   annotationMessage,
@@ -217,7 +218,12 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
 describe('in-process, on SIGINT', () => {
   it('aborts what is in flight and fails every server not answered, keeping the answered ones', async () => {
     const fake = await startFake({ servers: FLEET });
-    const running = runInProcess(fleetInputs(fake));
+    // Time limits far past the test's own: only aborting the syncs in flight ends this run.
+    const running = runInProcess({
+      ...fleetInputs(fake),
+      'request-timeout-seconds': '600',
+      'timeout-seconds': '1200',
+    });
     await until(() => inFlightAsPlanned(fake), 'five syncs sent, the two fast ones answered');
     process.emit('SIGINT', 'SIGINT');
     const run = await running;
@@ -245,5 +251,37 @@ describe('in-process, on SIGINT', () => {
       ['slow-b', 'error', 1],
       ['never-mcp', 'error', 0],
     ]);
+  });
+
+  it('fails the servers waiting for the rate-limit window as cancelled, not as out of time', async () => {
+    const fake = await startFake({
+      servers: [
+        { id: 'first-mcp', tools: ['search_docs'] },
+        { id: 'second-mcp', tools: ['search_docs'] },
+      ],
+      rateLimit: { limit: 1, windowMs: 60_000, penaltyMs: 0 },
+    });
+    // The real clock, telling when a worker has begun to wait out the window.
+    let windowWaits = 0;
+    const clock: Clock = {
+      now: () => systemClock.now(),
+      sleep: (ms, signal) => {
+        if (ms > 1000) windowWaits += 1;
+        return systemClock.sleep(ms, signal);
+      },
+    };
+    const running = runInProcess(
+      { ...baseInputs(fake), 'server-id': 'first-mcp,second-mcp', 'timeout-seconds': '1200' },
+      { clock },
+    );
+    await until(() => windowWaits > 0, 'a request waiting for the next rate-limit window');
+    process.emit('SIGINT', 'SIGINT');
+    const run = await running;
+
+    expect(run.exitCode).toBe(1);
+    expect(fake.requests.map((request) => request.kind)).toEqual(['list']);
+    expect(run.outputs.error).toBe(
+      ['first-mcp', 'second-mcp'].map((id) => `${id}: ${cancelledBy('SIGINT', id)}`).join('\n'),
+    );
   });
 });
