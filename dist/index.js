@@ -31927,7 +31927,9 @@ class CloudflareApi {
                     agent: this.http.getAgent(url.href),
                     signal: abort.signal,
                 },
-            }, method === 'POST' ? '' : null);
+            }, 
+            // No body: Node sends a POST ended without one with `Content-Length: 0`.
+            null);
             return await readResponse(response.message, this.redact);
         }
         catch (error) {

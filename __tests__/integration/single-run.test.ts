@@ -329,8 +329,19 @@ describe('one ready server', () => {
     expect(requestLines(fake)).toEqual([READ, SYNC, READ]);
     const [sync] = fake.syncs();
     expect(sync?.requestBody).toBe('');
-    expect(sync?.headers['content-length']).toBe('0');
     expect(sync?.headers['transfer-encoding']).toBeUndefined();
+    // JSON asked for every time; a length only where a body may be, the sync's empty one.
+    expect(
+      fake.requests.map(({ method, headers }) => [
+        method,
+        headers.accept,
+        headers['content-length'],
+      ]),
+    ).toEqual([
+      ['GET', 'application/json', undefined],
+      ['POST', 'application/json', '0'],
+      ['GET', 'application/json', undefined],
+    ]);
     expect(fake.requests.map((request) => request.headers['user-agent'])).toEqual([
       USER_AGENT,
       USER_AGENT,

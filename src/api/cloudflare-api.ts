@@ -152,7 +152,8 @@ export class CloudflareApi {
             signal: abort.signal,
           },
         },
-        method === 'POST' ? '' : null,
+        // No body: Node sends a POST ended without one with `Content-Length: 0`.
+        null,
       );
       return await readResponse(response.message, this.redact);
     } catch (error) {
