@@ -1,19 +1,24 @@
 // `npm run mutation [-- <path or glob> ...]`: StrykerJS over src/, a part at a time.
 //
-// Each part is its own Stryker run in incremental mode, so the results add up to one report of
-// the whole of src/ (the last run's table lists every file), and a run that is stopped loses
-// only the part it was in: the next one reuses every result whose code and tests are unchanged.
+// Each part is its own Stryker run, and every run scores all of its part's mutants afresh
+// (`--force`): Stryker's incremental mode would reuse a result whose test looks unchanged, and
+// a table-driven test looks unchanged when only its table changed. The incremental file still
+// gathers the parts into one report of the whole of src/ (the last run's table lists every file).
+// A run that is stopped loses only the part it was in: run again on the same tree (same sources,
+// tests and configuration), it skips the parts already scored.
 // Before Stryker, one Jest run lists which tests each file holds and how long each took, for the
 // sequencer that spares each mutant the files without its tests and runs the cheapest first
 // (scripts/mutation-sequencer.mjs).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const REPORTS = path.join(ROOT, 'reports', 'mutation');
 const LISTING = path.join(REPORTS, 'test-listing.json');
+/** The tree the parts in `done` were scored on. */
+const STATE = path.join(REPORTS, 'run-state.json');
 const PARTS = [
   'src/inputs/**/*.ts',
   'src/api/**/*.ts',
@@ -41,7 +46,41 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
   }
 }
 
+/** A hash of the working tree: every file that git does not ignore, as it is on disk. */
+function treeHash(): string {
+  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  }).stdout.split('\0');
+  const hash = createHash('sha1');
+  for (const file of files.filter((name) => name !== '').sort()) {
+    const full = path.join(ROOT, file);
+    hash
+      .update(`${file}\0`)
+      .update(existsSync(full) ? readFileSync(full) : '')
+      .update('\0');
+  }
+  return hash.digest('hex');
+}
+
+interface RunState {
+  tree: string;
+  done: string[];
+}
+
 mkdirSync(REPORTS, { recursive: true });
+const tree = treeHash();
+const saved = (
+  existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')) : {}
+) as Partial<RunState>;
+const state: RunState = { tree, done: saved.tree === tree ? (saved.done ?? []) : [] };
+const parts = process.argv.length > 2 ? process.argv.slice(2) : PARTS;
+const pending = parts.filter((part) => !state.done.includes(part));
+for (const part of parts.filter((part) => state.done.includes(part))) {
+  console.log(`mutation: ${part}: already scored on this tree`);
+}
+if (pending.length === 0) process.exit(0);
+
 const results = path.join(REPORTS, 'test-results.json');
 run('npx', ['jest', '--silent', '--json', `--outputFile=${results}`], {
   ...process.env,
@@ -59,11 +98,12 @@ const listing = Object.fromEntries(
 );
 writeFileSync(LISTING, JSON.stringify(listing));
 
-const parts = process.argv.length > 2 ? process.argv.slice(2) : PARTS;
-for (const part of parts) {
+for (const part of pending) {
   console.log(`\nmutation: ${part}`);
-  run('npx', ['stryker', 'run', '--mutate', part], {
+  run('npx', ['stryker', 'run', '--force', '--mutate', part], {
     ...process.env,
     MUTATION_TEST_LISTING: LISTING,
   });
+  state.done.push(part);
+  writeFileSync(STATE, JSON.stringify(state));
 }
