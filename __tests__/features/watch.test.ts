@@ -145,6 +145,22 @@ describe('wait-for-ready', () => {
     ]);
   });
 
+  it('does not watch a server whose sync failed, though the answer said waiting', async () => {
+    const failedWaiting = {
+      success: true,
+      errors: [],
+      result: { status: 'waiting', error: 'upstream refused', error_details: { retryable: false } },
+    };
+    const { fake, run, clock } = await watch(
+      { servers: [{ id: SERVER_ID, tools: TOOLS, syncReplies: [{ body: failedWaiting }] }] },
+      { 'server-id': SERVER_ID },
+    );
+
+    expect(timeline(fake)).toEqual(['read@0', 'sync@0']);
+    expect(clock.sleeps).toEqual([]);
+    expect(run.outputs).toMatchObject({ status: 'error', error: 'upstream refused' });
+  });
+
   it('wait-for-ready false: a waiting server is read once at once and passes with a warning', async () => {
     const { fake, run, clock } = await watch(
       { servers: [{ id: SERVER_ID, tools: TOOLS, readyAfterMs: 1500 }] },

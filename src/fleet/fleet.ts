@@ -44,12 +44,9 @@ export async function syncFleet(
         return answer;
       });
   const answers = new Map(syncs.map((answer, index) => [ids[index] ?? '', answer]));
+  // Only servers answered without an error are read After, so only they can be watched.
   const waiting = new Set(
-    settings.waitForReady
-      ? ids.filter(
-          (id) => answers.get(id)?.error === undefined && answers.get(id)?.status === 'waiting',
-        )
-      : [],
+    settings.waitForReady ? ids.filter((id) => answers.get(id)?.status === 'waiting') : [],
   );
   const after: AfterReadings = settings.dryRun
     ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }
@@ -62,28 +59,22 @@ export async function syncFleet(
   const knownIds = await idsForDidYouMean(notFound, before.listedIds, api, context);
 
   const stop = context.runStop.reason;
-  const results: ServerResult[] = ids.map((id) => {
-    const beforeState = before.states.get(id);
-    const beforeProblem = before.unread.get(id);
-    const afterState = after.states.get(id);
-    const afterProblem = after.unread.get(id);
-    const sync = answers.get(id);
-    const waitedMs = after.waitedMs.get(id);
-    return serverVerdict(
+  const results: ServerResult[] = ids.map((id) =>
+    serverVerdict(
       {
         serverId: id,
-        ...(beforeState === undefined ? {} : { before: beforeState }),
-        ...(beforeProblem === undefined ? {} : { beforeProblem }),
-        ...(before.notFound.has(id) ? { beforeNotFound: true } : {}),
-        ...(sync === undefined ? {} : { sync }),
-        ...(afterState === undefined ? {} : { after: afterState }),
-        ...(afterProblem === undefined ? {} : { afterProblem }),
-        ...(waitedMs === undefined ? {} : { waitedMs }),
-        ...(knownIds === undefined ? {} : { knownIds }),
+        before: before.states.get(id),
+        beforeProblem: before.unread.get(id),
+        beforeNotFound: before.notFound.has(id),
+        sync: answers.get(id),
+        after: after.states.get(id),
+        afterProblem: after.unread.get(id),
+        waitedMs: after.waitedMs.get(id),
+        knownIds,
       },
-      { ...settings, ...(stop === undefined ? {} : { stopped: stop.kind }) },
-    );
-  });
+      { ...settings, stopped: stop?.kind },
+    ),
+  );
   for (const result of results) logChanges(result, context.log);
   const report: FleetReport = {
     results,
