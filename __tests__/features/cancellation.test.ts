@@ -251,6 +251,20 @@ describe('in-process, on SIGINT', () => {
       ['slow-b', 'error', 1],
       ['never-mcp', 'error', 0],
     ]);
+    expect(annotations(run, 'error').map(annotationMessage)[0]).toBe(
+      'the run was cancelled: 4 of 6 MCP servers failed to sync: hung-mcp, slow-a, slow-b, never-mcp',
+    );
+    expect(summaryParagraphs(run.summary)[0]).toBe('⛔ The run was cancelled (SIGINT)');
+  });
+
+  it('leaves no signal handler behind once run() returns', async () => {
+    const handlers = (): number[] =>
+      (['SIGINT', 'SIGTERM'] as const).map((name) => process.listenerCount(name));
+    const before = handlers();
+    const fake = await startFake({ servers: [{ id: 'fast-a', tools: ['search_docs'] }] });
+    const run = await runInProcess({ ...baseInputs(fake), 'server-id': 'fast-a' });
+    expect(run.exitCode).toBe(0);
+    expect(handlers()).toEqual(before);
   });
 
   it('fails the servers waiting for the rate-limit window as cancelled, not as out of time', async () => {

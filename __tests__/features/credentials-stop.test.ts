@@ -113,4 +113,48 @@ describe('a refused read', () => {
       `HTTP 403: Authentication error (10000): ${TOKEN_HINT('MCP Portals Read (or Write)')}: 6 of 6 MCP servers failed the dry run: ${IDS.join(', ')}`,
     );
   });
+
+  it('for every server (*), ends the run on the list error with the hint', async () => {
+    const fake = await startFake({
+      servers: IDS.map((id) => ({ id, tools: ['search_docs'] })),
+      intercept: replyTo('list', apiError(403, 10_000, 'Authentication error')),
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'server-id': '*' });
+
+    expect(fake.requests.map((request) => request.kind)).toEqual(['list']);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs.error).toBe(
+      `could not list MCP servers (page 1): HTTP 403: Authentication error (10000): ${TOKEN_HINT('MCP Portals Write')}`,
+    );
+  });
+});
+
+describe('a refusal after a server failed for its own reason', () => {
+  it('keeps that server its own hint, and gives the credentials hint to the rest', async () => {
+    const fake = await startFake({
+      servers: [
+        {
+          id: 'mcp-x',
+          tools: ['search_docs'],
+          syncReplies: [apiError(403, 10_000, 'Authentication error')],
+        },
+      ],
+    });
+
+    const run = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'gone-mcp,mcp-x',
+      concurrency: '1',
+    });
+
+    expect(fake.syncs().map((request) => [request.serverId, request.status])).toEqual([
+      ['gone-mcp', 404],
+      ['mcp-x', 403],
+    ]);
+    expect(annotations(run, 'error').map(annotationMessage).slice(1)).toEqual([
+      `no MCP server gone-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002)) → check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id`,
+      `HTTP 403: Authentication error (10000) → ${TOKEN_HINT('MCP Portals Write')}`,
+    ]);
+  });
 });

@@ -3,12 +3,14 @@
 // or, for a single server, one read after the syncs.
 import { describe, expect, it } from '@jest/globals';
 import type { FakeServer } from '../../scripts/fake-cloudflare-api.js';
+import { apiError } from '../../scripts/fake-cloudflare-api.js';
 import {
   ACCOUNT_ID,
   annotations,
   baseInputs,
   decodeHtml,
   ofKind,
+  replyTo,
   resultsOf,
   serverRow,
   startFake,
@@ -68,6 +70,26 @@ describe('a server id the account lacks', () => {
     expect(run.outputs).toMatchObject({ status: 'error', error: NOT_FOUND, retryable: 'false' });
     expect(annotations(run, 'error')).toContain(
       `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${DID_YOU_MEAN}`,
+    );
+  });
+
+  it('alone, when the list read fails: the error, and where to look instead of a guess', async () => {
+    const fake = await startFake({
+      servers: ACCOUNT,
+      intercept: replyTo('list', apiError(400, 10_000, 'bad list request')),
+    });
+
+    const run = await runInProcess({ ...baseInputs(fake), 'server-id': 'doc-mcp' });
+
+    expect(fake.requests.map((request) => [request.kind, request.status])).toEqual([
+      ['read', 404],
+      ['sync', 404],
+      ['list', 400],
+    ]);
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toMatchObject({ status: 'error', error: NOT_FOUND, retryable: 'false' });
+    expect(annotations(run, 'error')).toContain(
+      `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id`,
     );
   });
 

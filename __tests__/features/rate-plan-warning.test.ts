@@ -22,7 +22,8 @@ async function syncFleet(
   count: number,
   timeoutSeconds: string,
 ): Promise<{ fake: FakeCloudflareApi; run: InProcessRun }> {
-  const clock = new SteppingClock();
+  // Not at 0, where the time left (the deadline less the time now) would be the deadline itself.
+  const clock = new SteppingClock(() => 1_700_000_000_000);
   const ids = serverIds(count, 'mcp');
   const fake = await startFake({
     servers: ids.map((id) => ({ id, tools: ['search_docs'] })),
