@@ -31957,12 +31957,7 @@ async function readResponse(message, redact) {
     const headers = message.headers;
     const ray = message.headers['cf-ray'];
     const rayId = typeof ray === 'string' && ray !== '' ? oneLine(redact(ray), 64) : undefined;
-    const base = {
-        kind: 'response',
-        status,
-        headers,
-        ...(rayId === undefined ? {} : { rayId }),
-    };
+    const base = { kind: 'response', status, headers, rayId };
     const body = await readCappedBody(message, MAX_BODY_BYTES);
     if (body === undefined) {
         return {
@@ -31983,29 +31978,23 @@ function readCappedBody(message, maxBytes) {
         message.destroy();
         return Promise.resolve(undefined);
     }
+    // The first of these events settles the promise; a promise ignores the later ones.
     return new Promise((resolve, reject) => {
         const chunks = [];
         let size = 0;
-        let settled = false;
-        const settle = (finish) => {
-            if (!settled) {
-                settled = true;
-                finish();
-            }
-        };
         message.on('data', (chunk) => {
             size += chunk.length;
             if (size > maxBytes) {
                 message.destroy();
-                settle(() => resolve(undefined));
+                resolve(undefined);
             }
             else {
                 chunks.push(chunk);
             }
         });
-        message.on('end', () => settle(() => resolve(Buffer.concat(chunks).toString('utf8'))));
-        message.on('error', (error) => settle(() => reject(error)));
-        message.on('close', () => settle(() => reject(new Error('connection closed before the body was complete'))));
+        message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        message.on('error', reject);
+        message.on('close', () => reject(new Error('connection closed before the body was complete')));
     });
 }
 function describeNetworkError(error) {

@@ -414,6 +414,27 @@ const bodyCapCases: FaultCase[] = [
     },
   },
   {
+    // Refused on the header alone: the body is never waited for.
+    name: 'a content-length over 4 MiB before a small body',
+    intercept: (request) =>
+      request.kind === 'sync'
+        ? {
+            status: 200,
+            headers: { 'content-length': String(SIX_MIB) },
+            rawBody: envelopeOf(64),
+          }
+        : undefined,
+    expected: {
+      exitCode: 1,
+      status: 'error',
+      error:
+        'HTTP 200: body larger than 4 MiB, not read (gave up after 2 attempts: max-attempts (2) used up)',
+      retryable: 'true',
+      attempts: 2,
+      requests: TWO_SYNCS_FAILED,
+    },
+  },
+  {
     name: 'a 6 MiB body behind a content-length of 64',
     intercept: (request) =>
       request.kind === 'sync'

@@ -185,12 +185,7 @@ async function readResponse(
   const headers = message.headers as Headers;
   const ray = message.headers['cf-ray'];
   const rayId = typeof ray === 'string' && ray !== '' ? oneLine(redact(ray), 64) : undefined;
-  const base = {
-    kind: 'response' as const,
-    status,
-    headers,
-    ...(rayId === undefined ? {} : { rayId }),
-  };
+  const base = { kind: 'response' as const, status, headers, rayId };
   const body = await readCappedBody(message, MAX_BODY_BYTES);
   if (body === undefined) {
     return {
@@ -211,30 +206,22 @@ function readCappedBody(message: IncomingMessage, maxBytes: number): Promise<str
     message.destroy();
     return Promise.resolve(undefined);
   }
+  // The first of these events settles the promise; a promise ignores the later ones.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    let settled = false;
-    const settle = (finish: () => void): void => {
-      if (!settled) {
-        settled = true;
-        finish();
-      }
-    };
     message.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > maxBytes) {
         message.destroy();
-        settle(() => resolve(undefined));
+        resolve(undefined);
       } else {
         chunks.push(chunk);
       }
     });
-    message.on('end', () => settle(() => resolve(Buffer.concat(chunks).toString('utf8'))));
-    message.on('error', (error) => settle(() => reject(error)));
-    message.on('close', () =>
-      settle(() => reject(new Error('connection closed before the body was complete'))),
-    );
+    message.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    message.on('error', reject);
+    message.on('close', () => reject(new Error('connection closed before the body was complete')));
   });
 }
 
