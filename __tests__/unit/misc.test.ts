@@ -102,7 +102,9 @@ describe('pathSegment', () => {
   });
 
   it.each(['', '.', '..'])('refuses %j', (value) => {
-    expect(() => pathSegment(value)).toThrow();
+    expect(() => pathSegment(value)).toThrow(
+      new Error(`refusing ${JSON.stringify(value)} as a path segment`),
+    );
   });
 
   it('keeps an encoded id inside its segment of a URL', () => {
