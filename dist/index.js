@@ -32399,18 +32399,21 @@ function rejectForeignSpellings(env) {
 function inputOrEnv(read, env, name) {
     return read(name).trim() || (env[ENV_FALLBACKS[name]] ?? '').trim();
 }
-/** Every credential value as given and as it will be sent, so each form is masked. */
+/**
+ * Every credential value as it will be sent, to be masked wherever it shows: a pasted `Bearer `
+ * prefix and the whitespace around the value are no secret.
+ */
 function rawSecrets(read, env) {
     const given = [
-        read('api-token').trim(),
-        read('api-key').trim(),
-        (env.CLOUDFLARE_API_TOKEN ?? '').trim(),
-        (env.CLOUDFLARE_API_KEY ?? '').trim(),
+        read('api-token'),
+        read('api-key'),
+        env.CLOUDFLARE_API_TOKEN ?? '',
+        env.CLOUDFLARE_API_KEY ?? '',
     ];
-    return [...new Set([...given, ...given.map(cleanToken)])].filter((secret) => secret !== '');
+    return [...new Set(given.map(cleanToken))].filter((secret) => secret !== '');
 }
 function cleanToken(raw) {
-    return raw.replace(/^bearer\s+/i, '').trim();
+    return raw.trim().replace(/^bearer\s+/i, '');
 }
 function parseSettings(read, env) {
     try {
@@ -32471,7 +32474,7 @@ function credentialsFrom(rawToken, rawEmail, rawKey, [tokenSource, keySource], [
         // `Bearer ${{ secrets.X }}` with the secret unset: not a token, and no reason to fall back.
         throw new InputError(`${tokenName}: only the word Bearer was given, from ${tokenSource}: the secret meant to follow it is empty or not set`);
     }
-    const token = cleanToken(rawToken.trim());
+    const token = cleanToken(rawToken);
     if (token !== '') {
         if (!/^[\x21-\x7e]+$/.test(token)) {
             throw new InputError(`${tokenName}: expected a Cloudflare API token (printable characters, no spaces), from ${tokenSource}`);

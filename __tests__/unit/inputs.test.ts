@@ -216,6 +216,13 @@ describe('credentials', () => {
     );
   });
 
+  it('refuses a token with "bearer " inside, rather than cutting that out', () => {
+    expectRejected(
+      'api-token: expected a Cloudflare API token (printable characters, no spaces), from the api-token input',
+      { 'api-token': 'cfut_xbearer tok' },
+    );
+  });
+
   it('takes a token that only ends in "bearer" as a token', () => {
     expect(settings({ 'api-token': 'cfut_notbearer' }).credentials).toMatchObject({
       kind: 'token',
@@ -433,8 +440,8 @@ describe('portal-id', () => {
     });
   });
 
-  it('leaves portalId out when none is given', () => {
-    expect(settings()).not.toHaveProperty('portalId');
+  it.each(['docs-server', '*'])('leaves portalId out when none is given (server-id %j)', (ids) => {
+    expect(settings({ 'server-id': ids })).not.toHaveProperty('portalId');
   });
 
   it('rejects a portal id that breaks the id rule', () => {
