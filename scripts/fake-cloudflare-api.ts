@@ -232,6 +232,8 @@ export class FakeCloudflareApi {
   readonly requests: RecordedRequest[] = [];
   /** 429 answers sent because a client went past the rate limit. */
   tooManyRequests = 0;
+  /** Connections clients opened: a client that keeps them alive opens one for many requests. */
+  connections = 0;
   private readonly options: Required<
     Pick<FakeApiOptions, 'accountId' | 'pageSize' | 'rateLimit' | 'now'>
   > &
@@ -272,6 +274,7 @@ export class FakeCloudflareApi {
   async start(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = createServer((request, response) => this.handle(request, response));
     server.on('connection', (socket) => {
+      this.connections += 1;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

@@ -330,6 +330,8 @@ describe('one ready server', () => {
     const [sync] = fake.syncs();
     expect(sync?.requestBody).toBe('');
     expect(sync?.headers['transfer-encoding']).toBeUndefined();
+    // Kept alive: the read, the sync and the read again share one connection.
+    expect(fake.connections).toBe(1);
     // JSON asked for every time; a length only where a body may be, the sync's empty one.
     expect(
       fake.requests.map(({ method, headers }) => [
