@@ -33331,8 +33331,6 @@ function failureOf(facts, rules, result) {
         (after === undefined || result.status === 'waiting')) {
         return undefined;
     }
-    if (!rules.dryRun && after === undefined && rules.stopped !== undefined)
-        return undefined;
     if (result.status === 'error' && after !== undefined) {
         // The watch saw the server leave `waiting` for `error`: its reading says why.
         return readingFailure('the server failed after its sync', after);

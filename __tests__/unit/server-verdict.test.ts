@@ -341,6 +341,14 @@ describe('waiting', () => {
     expect([result.status, result.error, result.warnings]).toEqual(['waiting', undefined, []]);
   });
 
+  it('reads an After reading without a status as waiting, as Cloudflare defaults it', () => {
+    const result = verdict(
+      { sync: WAITING, after: state({ status: undefined }) },
+      { waitForReady: false },
+    );
+    expect(result.status).toBe('waiting');
+  });
+
   it("takes After's status once the watch saw the server leave waiting", () => {
     const result = verdict({ sync: WAITING, after: state({ status: 'stale' }), waitedMs: 3000 });
     expect([result.status, result.error, result.durationMs]).toEqual(['stale', undefined, 4200]);
@@ -563,6 +571,36 @@ describe('a stopped run', () => {
   it('still applies the rules to a server whose After reading was made', () => {
     const result = stopped({ after: state({ tools: [toolOf({ name: 'fetch' })] }) });
     expect(result.error).toBe('missing expected tool: search');
+  });
+
+  it('keeps a watch that the cancel cut short as waiting, not failed', () => {
+    const result = stopped({ sync: WAITING, after: state({ status: 'waiting' }) });
+    expect([result.status, result.error, result.tools]).toEqual([
+      'waiting',
+      undefined,
+      ['search', 'fetch'],
+    ]);
+  });
+
+  it('fails a server left without After by refused credentials, with the reading it lacks', () => {
+    const result = stopped(
+      {
+        afterProblem:
+          'HTTP 403: Authentication error (10000) (not sent: the API refused the credentials)',
+      },
+      { stopped: 'credentials' },
+    );
+    expect([result.status, result.error, result.retryable]).toEqual([
+      'error',
+      'HTTP 403: Authentication error (10000) (not sent: the API refused the credentials)',
+      false,
+    ]);
+    expect(stopped({}, { stopped: 'credentials' }).error).toBe('not read after the sync');
+  });
+
+  it('applies the rules to a server read After before the credentials were refused', () => {
+    const result = stopped({ after: state() }, { stopped: 'credentials' });
+    expect([result.status, result.error]).toEqual(['ready', undefined]);
   });
 });
 

@@ -140,7 +140,6 @@ function failureOf(
   ) {
     return undefined;
   }
-  if (!rules.dryRun && after === undefined && rules.stopped !== undefined) return undefined;
   if (result.status === 'error' && after !== undefined) {
     // The watch saw the server leave `waiting` for `error`: its reading says why.
     return readingFailure('the server failed after its sync', after);
