@@ -1,8 +1,10 @@
-// mapConcurrently (order, limit, completeness) with tasks the test finishes by hand, and
-// pathSegment's encoding of server ids.
+// mapConcurrently (order, limit, completeness) with tasks the test finishes by hand,
+// pathSegment's encoding of server ids, formatSeconds, and the log lines of a server's changes.
 import { describe, expect, it } from '@jest/globals';
 import { pathSegment } from '../../src/api/cloudflare-api.js';
 import { mapConcurrently } from '../../src/fleet/fleet.js';
+import { logChanges } from '../../src/fleet/log-changes.js';
+import { formatSeconds } from '../../src/format.js';
 
 /** Tasks that stay pending until the test resolves them, counting how many run at once. */
 class ControlledTasks {
@@ -112,5 +114,43 @@ describe('pathSegment', () => {
     expect(url.pathname).toBe('/servers/..%2F..%2Fx%3Fy%23z/sync');
     expect(url.search).toBe('');
     expect(url.hash).toBe('');
+  });
+});
+
+describe('formatSeconds', () => {
+  it.each([
+    [0, '0.0 s'],
+    [400, '0.4 s'],
+    [9_900, '9.9 s'],
+    [10_000, '10 s'],
+    [12_499, '12 s'],
+    [12_500, '13 s'],
+  ])('writes %i ms as %j', (ms, text) => {
+    expect(formatSeconds(ms)).toBe(text);
+  });
+});
+
+describe('logChanges', () => {
+  it('logs tools and prompts in one line, then each breaking change in its own', () => {
+    const lines: string[] = [];
+    logChanges(
+      {
+        serverId: 'docs-mcp',
+        status: 'ready',
+        attempts: 1,
+        durationMs: 10,
+        warnings: [],
+        changes: {
+          tools: { added: ['list_pages'], removed: ['fetch_page'], changed: [] },
+          prompts: { added: [], removed: [], changed: ['summarize'] },
+          breaking: ['tool fetch_page removed'],
+        },
+      },
+      (line) => lines.push(line),
+    );
+    expect(lines).toEqual([
+      'docs-mcp: tools +list_pages -fetch_page; prompts ~summarize',
+      'docs-mcp: breaking: tool fetch_page removed',
+    ]);
   });
 });
