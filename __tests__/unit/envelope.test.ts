@@ -8,7 +8,11 @@ const json = (value: unknown): string => JSON.stringify(value);
 describe('parseEnvelope', () => {
   it('reads a successful envelope', () => {
     const text = json({ success: true, errors: [], messages: [], result: { status: 'ready' } });
-    expect(parseEnvelope(text)).toEqual({ success: true, errors: [], result: { status: 'ready' } });
+    expect(parseEnvelope(text)).toStrictEqual({
+      success: true,
+      errors: [],
+      result: { status: 'ready' },
+    });
   });
 
   it('reads a failed envelope with its errors', () => {
@@ -17,7 +21,7 @@ describe('parseEnvelope', () => {
       errors: [{ code: 10000, message: 'Authentication error' }],
       result: null,
     });
-    expect(parseEnvelope(text)).toEqual({
+    expect(parseEnvelope(text)).toStrictEqual({
       success: false,
       errors: [{ code: 10000, message: 'Authentication error' }],
       result: null,
@@ -25,7 +29,7 @@ describe('parseEnvelope', () => {
   });
 
   it('tolerates missing errors and messages', () => {
-    expect(parseEnvelope(json({ success: true, result: 1 }))).toEqual({
+    expect(parseEnvelope(json({ success: true, result: 1 }))).toStrictEqual({
       success: true,
       errors: [],
       result: 1,
@@ -35,7 +39,7 @@ describe('parseEnvelope', () => {
   it.each([null, 0, 'text', [1, 2], { nested: true }, undefined])(
     'passes a result of any type through: %j',
     (result) => {
-      expect(parseEnvelope(json({ success: true, result }))?.result).toEqual(result);
+      expect(parseEnvelope(json({ success: true, result }))?.result).toStrictEqual(result);
     },
   );
 
@@ -49,7 +53,7 @@ describe('parseEnvelope', () => {
       null,
       { code: 0 },
     ];
-    expect(parseEnvelope(json({ success: false, errors }))?.errors).toEqual([
+    expect(parseEnvelope(json({ success: false, errors }))?.errors).toStrictEqual([
       { code: 7003, message: 'Could not route' },
       { message: 'no code' },
       { code: 9, message: '' },

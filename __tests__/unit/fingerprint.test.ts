@@ -77,6 +77,7 @@ describe('canonicalJson', () => {
       '"say \\"hi\\"\\\\\\n\\t\\u0001"',
     ],
     ['text beyond ASCII, and a lone surrogate', 'é😀\ud800', '"é😀\\ud800"'],
+    ['undefined in an array, which JSON has no word for', [undefined], '[null]'],
   ])('writes %s as JSON.stringify does', (_case, value, text) => {
     expect([canonicalJson(value), JSON.stringify(value)]).toEqual([text, text]);
   });
