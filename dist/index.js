@@ -31628,8 +31628,8 @@ function isObject(value) {
 function stringField(value) {
     return typeof value === 'string' ? value : undefined;
 }
-/** `value` when it is one of `values`, else undefined. */
-function oneOf(values, value) {
+/** `value` when it is one of `values`; a value this action does not know reads as absent. */
+function memberOf(values, value) {
     return values.includes(value) ? value : undefined;
 }
 function numberField(value) {
@@ -31694,7 +31694,7 @@ function parseSyncResult(result) {
     if (!isObject(result))
         return undefined;
     const sync = {};
-    const status = oneOf(SYNC_STATUSES, result.status);
+    const status = memberOf(SYNC_STATUSES, result.status);
     if (status !== undefined)
         sync.status = status;
     const error = stringField(result.error);
@@ -32211,7 +32211,7 @@ function parseServerState(value) {
         toolOverrides: serverOverrides(value.updated_tools),
         promptOverrides: serverOverrides(value.updated_prompts),
     };
-    const status = oneOf(SYNC_STATUSES, value.status);
+    const status = memberOf(SYNC_STATUSES, value.status);
     if (status !== undefined)
         state.status = status;
     const authentication = authenticationStatus(value.authentication_status);
@@ -32232,7 +32232,7 @@ function parseServerState(value) {
     return state;
 }
 function authenticationStatus(value) {
-    return oneOf(AUTHENTICATION_STATUSES, value);
+    return memberOf(AUTHENTICATION_STATUSES, value);
 }
 function hasAlias(override) {
     return override.alias !== undefined;
@@ -32445,7 +32445,7 @@ function parseAll(read, env) {
         concurrency: wholeNumber(input('concurrency'), 'concurrency', 1, 64),
         expectedTools: splitList(read('expected-tools')),
         waitForReady: inputs_boolean(input('wait-for-ready'), 'wait-for-ready'),
-        onBreakingChange: inputs_oneOf(input('on-breaking-change'), 'on-breaking-change', [
+        onBreakingChange: oneOf(input('on-breaking-change'), 'on-breaking-change', [
             'warn',
             'fail',
             'ignore',
@@ -32562,7 +32562,7 @@ function inputs_boolean(value, name) {
         return false;
     throw new InputError(`${name}: expected true or false, got ${quote(value)}`);
 }
-function inputs_oneOf(value, name, allowed) {
+function oneOf(value, name, allowed) {
     const found = allowed.find((option) => option === value.toLowerCase());
     if (found === undefined) {
         const options = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1) ?? ''}`;
@@ -33756,7 +33756,7 @@ async function syncFleet(settings, api, context) {
             return answer;
         });
     const answers = new Map(syncs.map((answer, index) => [ids[index] ?? '', answer]));
-    // Only servers answered without an error are read After, so only they can be watched.
+    // A sync answer has a status only when the sync succeeded: a failed one is never watched.
     const waiting = new Set(settings.waitForReady ? ids.filter((id) => answers.get(id)?.status === 'waiting') : []);
     const after = settings.dryRun
         ? { states: new Map(), unread: new Map(), waitedMs: new Map(), warnings: [] }

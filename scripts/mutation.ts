@@ -4,8 +4,8 @@
 // (`--force`): Stryker's incremental mode would reuse a result whose test looks unchanged, and
 // a table-driven test looks unchanged when only its table changed. The incremental file still
 // gathers the parts into one report of the whole of src/ (the last run's table lists every file).
-// A run that is stopped loses only the part it was in: run again on the same tree (same sources,
-// tests and configuration), it skips the parts already scored.
+// A run that is stopped loses only the part it was in: run again on the same tree (every file git
+// does not ignore, as it is on disk), it skips the parts already scored on it.
 // Before Stryker, one Jest run lists which tests each file holds and how long each took, for the
 // sequencer that spares each mutant the files without its tests and runs the cheapest first
 // (scripts/mutation-sequencer.mjs).
@@ -48,12 +48,21 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): void {
 
 /** A hash of the working tree: every file that git does not ignore, as it is on disk. */
 function treeHash(): string {
-  const files = spawnSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  }).stdout.split('\0');
+  const listed = spawnSync(
+    'git',
+    ['ls-files', '--cached', '--others', '--exclude-standard', '-z'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
+  const files = (listed.stdout ?? '').split('\0').filter((name) => name !== '');
+  // Without a list of files every tree would hash alike, and stale scores would pass for fresh.
+  if (listed.status !== 0 || files.length === 0) {
+    throw new Error(`cannot hash the working tree: git ls-files failed (${String(listed.status)})`);
+  }
   const hash = createHash('sha1');
-  for (const file of files.filter((name) => name !== '').sort()) {
+  for (const file of files.sort()) {
     const full = path.join(ROOT, file);
     hash
       .update(`${file}\0`)
@@ -73,13 +82,18 @@ const tree = treeHash();
 const saved = (
   existsSync(STATE) ? JSON.parse(readFileSync(STATE, 'utf8')) : {}
 ) as Partial<RunState>;
-const state: RunState = { tree, done: saved.tree === tree ? (saved.done ?? []) : [] };
+// The scores of the parts done are in Stryker's incremental file: without it, nothing is done.
+const kept = saved.tree === tree && existsSync(path.join(REPORTS, 'incremental.json'));
+const state: RunState = { tree, done: kept ? (saved.done ?? []) : [] };
 const parts = process.argv.length > 2 ? process.argv.slice(2) : PARTS;
 const pending = parts.filter((part) => !state.done.includes(part));
 for (const part of parts.filter((part) => state.done.includes(part))) {
   console.log(`mutation: ${part}: already scored on this tree`);
 }
-if (pending.length === 0) process.exit(0);
+if (pending.length === 0) {
+  console.log(`to score them again, delete ${path.relative(ROOT, STATE)}`);
+  process.exit(0);
+}
 
 const results = path.join(REPORTS, 'test-results.json');
 run('npx', ['jest', '--silent', '--json', `--outputFile=${results}`], {
@@ -104,6 +118,11 @@ for (const part of pending) {
     ...process.env,
     MUTATION_TEST_LISTING: LISTING,
   });
+  // Once the tree has changed, what this run scores is not the scores of the tree it started on.
+  if (treeHash() !== tree) {
+    console.log(`mutation: the tree changed while ${part} was scored; it is not kept as done`);
+    continue;
+  }
   state.done.push(part);
   writeFileSync(STATE, JSON.stringify(state));
 }

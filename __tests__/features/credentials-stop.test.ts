@@ -5,6 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { apiError, type ScriptedReply } from '../../scripts/fake-cloudflare-api.js';
 import {
   ACCOUNT_ID,
+  NOT_FOUND_HINT,
   annotationMessage,
   annotations,
   baseInputs,
@@ -153,7 +154,7 @@ describe('a refusal after a server failed for its own reason', () => {
       ['mcp-x', 403],
     ]);
     expect(annotations(run, 'error').map(annotationMessage).slice(1)).toEqual([
-      `no MCP server gone-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002)) → check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id`,
+      `no MCP server gone-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002)) → ${NOT_FOUND_HINT}`,
       `HTTP 403: Authentication error (10000) → ${TOKEN_HINT('MCP Portals Write')}`,
     ]);
   });

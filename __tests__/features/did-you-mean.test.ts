@@ -6,6 +6,7 @@ import type { FakeServer } from '../../scripts/fake-cloudflare-api.js';
 import { apiError } from '../../scripts/fake-cloudflare-api.js';
 import {
   ACCOUNT_ID,
+  NOT_FOUND_HINT,
   annotations,
   baseInputs,
   decodeHtml,
@@ -89,7 +90,7 @@ describe('a server id the account lacks', () => {
     expect(run.exitCode).toBe(1);
     expect(run.outputs).toMatchObject({ status: 'error', error: NOT_FOUND, retryable: 'false' });
     expect(annotations(run, 'error')).toContain(
-      `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id`,
+      `::error title=MCP server doc-mcp failed to sync::${NOT_FOUND} → ${NOT_FOUND_HINT}`,
     );
   });
 

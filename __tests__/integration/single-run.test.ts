@@ -37,6 +37,7 @@ import {
   API_KEY,
   EMAIL,
   FULL_ERROR_DETAILS,
+  NOT_FOUND_HINT,
   NO_CHANGES,
   PROMPTS,
   RAY_ID,
@@ -568,10 +569,11 @@ describe('retried, then synced (attempts 2)', () => {
     { name: 'a refused connection', api: () => closedPortUrl(), error: /^network error: / },
     {
       // https:// to the fake's plain-HTTP port: the handshake fails, as against a broken proxy.
-      // OpenSSL's own words vary with its version; that it is TLS that failed does not.
+      // OpenSSL's words vary with its version, and the fake may close first; never a request
+      // sent without TLS.
       name: 'a TLS failure',
       api: async () => (await startOneServerFake()).baseUrl.replace(/^http:/, 'https:'),
-      error: /^network error: write EPROTO .*:SSL routines:/,
+      error: /^network error: .*\b(EPROTO|ECONNRESET)\b/,
     },
   ])('$name is retried until max-attempts is used up', async ({ api, error }) => {
     const clock = standingClock();
@@ -811,7 +813,7 @@ describe('HTTP 404: the server is not in the account', () => {
       error: `no MCP server ${SERVER_ID} in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002))`,
       attempts: 1,
       retryable: false,
-      hint: "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id",
+      hint: NOT_FOUND_HINT,
       entry: { ray_id: lastSyncRay(fake) },
     });
     expect(requestLines(fake)).toEqual([READ, SYNC, LIST]);

@@ -34,6 +34,9 @@ export const SERVER_ID = 'docs-mcp';
 export const TOOLS = ['search_docs', 'fetch_page'];
 export const PROMPTS = ['summarize'];
 export const RAY_ID = '8f1e2d3c4b5a6978-SJC';
+/** The hint for an id the account lacks when no similar id is known. */
+export const NOT_FOUND_HINT =
+  "check server-id against the server's id in the Cloudflare dashboard (Zero Trust → Access → AI controls → MCP servers), and account-id";
 
 export const READ_PATH = `${SERVERS_PATH}/${SERVER_ID}`;
 export const SYNC_PATH = `${READ_PATH}/sync`;

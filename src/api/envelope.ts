@@ -42,8 +42,8 @@ export function stringField(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** `value` when it is one of `values`, else undefined. */
-export function oneOf<T extends string>(values: readonly T[], value: unknown): T | undefined {
+/** `value` when it is one of `values`; a value this action does not know reads as absent. */
+export function memberOf<T extends string>(values: readonly T[], value: unknown): T | undefined {
   return (values as readonly unknown[]).includes(value) ? (value as T) : undefined;
 }
 
@@ -113,7 +113,7 @@ export function describeApiErrors(errors: ApiMessage[]): string {
 export function parseSyncResult(result: unknown): SyncResult | undefined {
   if (!isObject(result)) return undefined;
   const sync: SyncResult = {};
-  const status = oneOf(SYNC_STATUSES, result.status);
+  const status = memberOf(SYNC_STATUSES, result.status);
   if (status !== undefined) sync.status = status;
   const error = stringField(result.error);
   if (error !== undefined && error.trim() !== '') sync.error = error;

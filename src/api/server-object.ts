@@ -2,7 +2,7 @@
 // `mcp_portal`, `mcp_portal_server` in its OpenAPI document). Tools and prompts are free-form
 // objects there: a capability is whatever carries a string `name`; the rest is skipped, never
 // thrown on.
-import { SYNC_STATUSES, isObject, oneOf, parseErrorDetails, stringField } from './envelope.js';
+import { SYNC_STATUSES, isObject, memberOf, parseErrorDetails, stringField } from './envelope.js';
 import { canonicalJson, hashJson, intern, textByHash } from './fingerprint.js';
 import type { ErrorDetails, SyncStatus } from './envelope.js';
 
@@ -83,7 +83,7 @@ export function parseServerState(value: unknown): ServerState | undefined {
     toolOverrides: serverOverrides(value.updated_tools),
     promptOverrides: serverOverrides(value.updated_prompts),
   };
-  const status = oneOf(SYNC_STATUSES, value.status);
+  const status = memberOf(SYNC_STATUSES, value.status);
   if (status !== undefined) state.status = status;
   const authentication = authenticationStatus(value.authentication_status);
   if (authentication !== undefined) state.authenticationStatus = authentication;
@@ -100,7 +100,7 @@ export function parseServerState(value: unknown): ServerState | undefined {
 }
 
 export function authenticationStatus(value: unknown): AuthenticationStatus | undefined {
-  return oneOf(AUTHENTICATION_STATUSES, value);
+  return memberOf(AUTHENTICATION_STATUSES, value);
 }
 
 function hasAlias(override: Override): boolean {

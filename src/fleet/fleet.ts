@@ -44,7 +44,7 @@ export async function syncFleet(
         return answer;
       });
   const answers = new Map(syncs.map((answer, index) => [ids[index] ?? '', answer]));
-  // Only servers answered without an error are read After, so only they can be watched.
+  // A sync answer has a status only when the sync succeeded: a failed one is never watched.
   const waiting = new Set(
     settings.waitForReady ? ids.filter((id) => answers.get(id)?.status === 'waiting') : [],
   );
