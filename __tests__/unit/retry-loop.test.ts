@@ -6,6 +6,8 @@ import type { Clock } from '../../src/clock.js';
 import { callWithRetries, type RetryContext } from '../../src/retry/retry-loop.js';
 import { RunStop } from '../../src/run-stop.js';
 
+const RAY = '8f1c2d3e4f5a6b7c-IAD';
+
 const READY: HttpOutcome = {
   kind: 'response',
   status: 200,
@@ -124,5 +126,22 @@ describe('callWithRetries', () => {
       verdict: { retryable: true, message: 'HTTP 503: no Cloudflare API response in the body' },
       error: 'the run was cancelled (SIGTERM) before sync docs was answered',
     });
+  });
+
+  it('logs a ray id only when the response had one, and "ok" for an answer with no status', async () => {
+    const lines: string[] = [];
+    const logged = { ...context(0, 60_000), log: (line: string) => void lines.push(line) };
+    const read: HttpOutcome = {
+      kind: 'response',
+      status: 200,
+      headers: {},
+      envelope: { success: true, errors: [], result: { id: 'docs' } },
+    };
+    await callWithRetries('read docs', scripted(read), logged, 'read');
+    await callWithRetries('sync docs', scripted({ ...READY, rayId: RAY }), logged);
+    expect(lines).toEqual([
+      'read docs: attempt 1/3: HTTP 200, ok',
+      `sync docs: attempt 1/3: HTTP 200 [cf-ray ${RAY}], ready`,
+    ]);
   });
 });
