@@ -115,6 +115,51 @@ describe('a server id the account lacks', () => {
     );
   });
 
+  it('in a dry run of a fleet: the Before list names the server it lacks', async () => {
+    const fake = await startFake({ servers: ACCOUNT });
+
+    const run = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'doc-mcp, search-mcp',
+      'dry-run': 'true',
+    });
+
+    expect(fake.requests.map((request) => request.kind)).toEqual(['list']);
+    expect(run.outputs).toMatchObject({
+      status: 'error',
+      error: `doc-mcp: no MCP server doc-mcp in account ${ACCOUNT_ID}`,
+    });
+  });
+
+  it('in a fleet whose Before list found every server: one more list read after a 404', async () => {
+    const fake = await startFake({
+      servers: [
+        { id: 'docs-mcp', tools: ['search_docs'] },
+        { id: 'search-mcp', tools: ['search'], syncReplies: [apiError(404, 7002, 'Not Found')] },
+      ],
+    });
+
+    const run = await runInProcess({
+      ...baseInputs(fake),
+      'server-id': 'docs-mcp, search-mcp',
+      concurrency: '1',
+    });
+
+    // Before, the syncs, After of the one synced; the Before list stopped once it had both, so
+    // the did-you-mean reads it whole.
+    expect(fake.requests.map((request) => request.kind)).toEqual([
+      'list',
+      'sync',
+      'sync',
+      'read',
+      'list',
+    ]);
+    expect(run.outputs).toMatchObject({
+      status: 'error',
+      error: `search-mcp: no MCP server search-mcp in account ${ACCOUNT_ID} (HTTP 404: Not Found (7002))`,
+    });
+  });
+
   it('several typos cost one list read, each with its own suggestion', async () => {
     const fake = await startFake({ servers: ACCOUNT });
 

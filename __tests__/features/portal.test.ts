@@ -9,6 +9,7 @@ import {
   annotationMessage,
   annotations,
   baseInputs,
+  logLines,
   envelope,
   ofKind,
   replyTo,
@@ -221,6 +222,11 @@ describe('portal-id', () => {
       error: 'could not read MCP portal eng-portal: HTTP 400: bad portal request (10000)',
       attempts: '0',
     });
+    expect(
+      logLines(run).filter((line) =>
+        line.startsWith('read portal eng-portal: attempt 1/5: HTTP 400'),
+      ),
+    ).toHaveLength(1);
   });
 
   it('leaves out a server of the portal whose id breaks the id rule', async () => {
