@@ -33495,8 +33495,8 @@ const DEFAULT_POLICY = { quota: 1200, windowSeconds: 300 };
 function requestsNeeded(servers, dryRun) {
     if (dryRun)
         return 0;
-    const afterReads = servers === 1 ? 1 : Math.ceil(servers / LIST_PAGE_SIZE);
-    return servers + afterReads;
+    // A list page per hundred servers; a single server's own read is one request too.
+    return servers + Math.ceil(servers / LIST_PAGE_SIZE);
 }
 /** A warning when `requests` cannot all be sent within `timeoutMs` under `policy`. */
 function rateLimitWarning(requests, timeoutMs, policy = DEFAULT_POLICY) {

@@ -3,7 +3,11 @@
 // timeout-seconds. The action and the fake share one stepping clock: time moves only when the
 // action waits, so the fake's request log says exactly when each read came, and no test sleeps.
 import { describe, expect, it } from '@jest/globals';
-import type { FakeApiOptions, FakeCloudflareApi } from '../../scripts/fake-cloudflare-api.js';
+import {
+  apiError,
+  type FakeApiOptions,
+  type FakeCloudflareApi,
+} from '../../scripts/fake-cloudflare-api.js';
 import {
   SERVER_ID,
   TOOLS,
@@ -143,6 +147,35 @@ describe('wait-for-ready', () => {
     expect(resultsOf(run)).toEqual([
       expect.objectContaining({ status: 'error', error, duration_ms: 1000 }),
     ]);
+  });
+
+  it('takes no pause that would end on the deadline itself', async () => {
+    const { fake, run, clock } = await watch(
+      { servers: [{ id: SERVER_ID, tools: TOOLS, readyAfterMs: 30_000 }] },
+      { 'server-id': SERVER_ID, 'timeout-seconds': '3' },
+    );
+
+    expect(timeline(fake)).toEqual(['read@0', 'sync@0', 'read@1000']);
+    expect(clock.sleeps).toEqual([1000]);
+    expect(run.outputs.error).toBe(
+      'still waiting after 1.0 s: the server had not finished connecting to its upstream when timeout-seconds (3.0 s) ran out',
+    );
+  });
+
+  it('reads again a server whose watch read failed', async () => {
+    const { fake, run } = await watch(
+      {
+        servers: [{ id: SERVER_ID, tools: TOOLS, readyAfterMs: 1500 }],
+        intercept: (request) =>
+          request.kind === 'read' && request.at === 1000
+            ? apiError(400, 10_000, 'bad read')
+            : undefined,
+      },
+      { 'server-id': SERVER_ID },
+    );
+
+    expect(timeline(fake)).toEqual(['read@0', 'sync@0', 'read@1000', 'read@3000']);
+    expect(run.outputs).toMatchObject({ status: 'ready', error: '' });
   });
 
   it('does not watch a server whose sync failed, though the answer said waiting', async () => {

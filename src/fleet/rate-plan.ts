@@ -9,8 +9,8 @@ export const DEFAULT_POLICY: RateLimitPolicy = { quota: 1200, windowSeconds: 300
 /** Requests a run of `servers` servers needs at the least: syncs, and the After reading. */
 export function requestsNeeded(servers: number, dryRun: boolean): number {
   if (dryRun) return 0;
-  const afterReads = servers === 1 ? 1 : Math.ceil(servers / LIST_PAGE_SIZE);
-  return servers + afterReads;
+  // A list page per hundred servers; a single server's own read is one request too.
+  return servers + Math.ceil(servers / LIST_PAGE_SIZE);
 }
 
 /** A warning when `requests` cannot all be sent within `timeoutMs` under `policy`. */
