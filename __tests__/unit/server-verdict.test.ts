@@ -161,6 +161,19 @@ describe('a failed sync', () => {
     );
   });
 
+  it('hints at timeout-seconds when the deadline came before the server was reached', () => {
+    const sync: SyncAnswer = {
+      attempts: 0,
+      durationMs: 0,
+      error: 'not sent',
+      retryable: true,
+      gaveUp: 'timeout-seconds',
+    };
+    expect(verdict({ sync }).hint).toBe(
+      'timeout-seconds ran out before this server was reached: raise timeout-seconds, or sync the fleet in parts',
+    );
+  });
+
   it('gives no hint for a failure that was not retried to a limit', () => {
     const sync: SyncAnswer = {
       attempts: 1,
@@ -359,8 +372,19 @@ describe('waiting', () => {
   it("fails with the reading's error when the server left waiting for error", () => {
     const after = state({ status: 'error', error: 'upstream refused the connection' });
     const result = verdict({ sync: WAITING, after, waitedMs: 2000 });
-    expect(result.status).toBe('error');
-    expect(result.error).toContain('upstream refused the connection');
+    expect([result.status, result.error, result.retryable]).toEqual([
+      'error',
+      'the server failed after its sync: upstream refused the connection',
+      false,
+    ]);
+    expect(result).not.toHaveProperty('errorDetails');
+  });
+
+  it("keeps the reading's error_details, and its word on retrying", () => {
+    const errorDetails = { cause: 'connect timeout', is_upstream: true, retryable: true };
+    const after = state({ status: 'error', error: 'upstream timed out', errorDetails });
+    const result = verdict({ sync: WAITING, after, waitedMs: 2000 });
+    expect([result.retryable, result.errorDetails]).toEqual([true, errorDetails]);
   });
 });
 
