@@ -16,6 +16,7 @@ import {
   annotations,
   baseInputs,
   expectNoCredentialLeak,
+  logLines,
   resultsOf,
   serverRow,
   startFake,
@@ -255,6 +256,9 @@ describe('in-process, on SIGINT', () => {
       'the run was cancelled: 4 of 6 MCP servers failed to sync: hung-mcp, slow-a, slow-b, never-mcp',
     );
     expect(summaryParagraphs(run.summary)[0]).toBe('⛔ The run was cancelled (SIGINT)');
+    expect(logLines(run).filter((line) => line.startsWith('sync hung-mcp: attempt 1/'))).toEqual([
+      expect.stringContaining(', retryable: request aborted: the run was cancelled; '),
+    ]);
   });
 
   it('leaves no signal handler behind once run() returns', async () => {
