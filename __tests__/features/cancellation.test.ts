@@ -120,6 +120,15 @@ const fleetInputs = (fake: FakeCloudflareApi): Record<string, string> => ({
 const cancelledBy = (signalName: NodeJS.Signals, id: string): string =>
   `the run was cancelled (${signalName}) before sync ${id} was answered`;
 
+/** The outputs of FLEET cancelled by `signalName`: the four servers not answered fail. */
+const cancelledOutputs = (signalName: NodeJS.Signals): Record<string, string> => ({
+  status: 'error',
+  attempts: '5',
+  error: ['hung-mcp', 'slow-a', 'slow-b', 'never-mcp']
+    .map((id) => `${id}: ${cancelledBy(signalName, id)}`)
+    .join('\n'),
+});
+
 describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
   it('sends nothing more, aborts what is in flight, reports everything and exits non-zero', async () => {
     const fake = await startFake({ servers: FLEET });
@@ -151,14 +160,7 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
       'sync',
     ]);
 
-    const cancelled = (id: string): string => cancelledBy(signalName, id);
-    expect(run.outputs).toMatchObject({
-      status: 'error',
-      attempts: '5',
-      error: ['hung-mcp', 'slow-a', 'slow-b', 'never-mcp']
-        .map((id) => `${id}: ${cancelled(id)}`)
-        .join('\n'),
-    });
+    expect(run.outputs).toMatchObject(cancelledOutputs(signalName));
     // The answered syncs keep what they said; their After reading was never sent.
     expect(
       resultsOf(run).map(({ server_id, status, error, attempts, tools, changes }) => ({
@@ -189,7 +191,7 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
       ...['hung-mcp', 'slow-a', 'slow-b'].map((id) => ({
         server_id: id,
         status: 'error',
-        error: cancelled(id),
+        error: cancelledBy(signalName, id),
         attempts: 1,
         tools: null,
         changes: null,
@@ -197,7 +199,7 @@ describe.each<NodeJS.Signals>(['SIGINT', 'SIGTERM'])('on %s', (signalName) => {
       {
         server_id: 'never-mcp',
         status: 'error',
-        error: cancelled('never-mcp'),
+        error: cancelledBy(signalName, 'never-mcp'),
         attempts: 0,
         tools: null,
         changes: null,
@@ -229,19 +231,12 @@ describe('in-process, on SIGINT', () => {
     process.emit('SIGINT', 'SIGINT');
     const run = await running;
 
-    const cancelled = (id: string): string => cancelledBy('SIGINT', id);
     expect(run.exitCode).toBe(1);
     expect(fake.requests.map((request) => request.kind)).toEqual([
       'list',
       ...Array<string>(5).fill('sync'),
     ]);
-    expect(run.outputs).toMatchObject({
-      status: 'error',
-      attempts: '5',
-      error: ['hung-mcp', 'slow-a', 'slow-b', 'never-mcp']
-        .map((id) => `${id}: ${cancelled(id)}`)
-        .join('\n'),
-    });
+    expect(run.outputs).toMatchObject(cancelledOutputs('SIGINT'));
     expect(
       resultsOf(run).map(({ server_id, status, attempts }) => [server_id, status, attempts]),
     ).toEqual([

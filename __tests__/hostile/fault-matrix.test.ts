@@ -384,6 +384,17 @@ const envelopeOf = (bytes: number): string => {
   return frame.replace('""', `"${'x'.repeat(bytes - frame.length)}"`);
 };
 
+/** A sync whose two answers were both refused for their size. */
+const BODY_NOT_READ: FaultCase['expected'] = {
+  exitCode: 1,
+  status: 'error',
+  error:
+    'HTTP 200: body larger than 4 MiB, not read (gave up after 2 attempts: max-attempts (2) used up)',
+  retryable: 'true',
+  attempts: 2,
+  requests: TWO_SYNCS_FAILED,
+};
+
 const bodyCapCases: FaultCase[] = [
   {
     name: 'a body of exactly 4 MiB, read whole',
@@ -403,15 +414,7 @@ const bodyCapCases: FaultCase[] = [
       { status: 200, rawBody: hugeEnvelope },
       { status: 200, rawBody: hugeEnvelope },
     ],
-    expected: {
-      exitCode: 1,
-      status: 'error',
-      error:
-        'HTTP 200: body larger than 4 MiB, not read (gave up after 2 attempts: max-attempts (2) used up)',
-      retryable: 'true',
-      attempts: 2,
-      requests: TWO_SYNCS_FAILED,
-    },
+    expected: BODY_NOT_READ,
   },
   {
     // Refused on the header alone: the body is never waited for.
@@ -424,15 +427,7 @@ const bodyCapCases: FaultCase[] = [
             rawBody: envelopeOf(64),
           }
         : undefined,
-    expected: {
-      exitCode: 1,
-      status: 'error',
-      error:
-        'HTTP 200: body larger than 4 MiB, not read (gave up after 2 attempts: max-attempts (2) used up)',
-      retryable: 'true',
-      attempts: 2,
-      requests: TWO_SYNCS_FAILED,
-    },
+    expected: BODY_NOT_READ,
   },
   {
     name: 'a 6 MiB body behind a content-length of 64',
