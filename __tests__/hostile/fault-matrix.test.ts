@@ -55,6 +55,15 @@ type Kind = RecordedRequest['kind'];
 const ONE_SYNC_FAILED: readonly Kind[] = ['read', 'sync'];
 const TWO_SYNCS_FAILED: readonly Kind[] = ['read', 'sync', 'sync'];
 const SYNCED: readonly Kind[] = ['read', 'sync', 'read'];
+/** A server read, synced at the first attempt and read again: the run passes. */
+const SYNCED_AT_ONCE: FaultCase['expected'] = {
+  exitCode: 0,
+  status: 'ready',
+  error: '',
+  retryable: '',
+  attempts: 1,
+  requests: SYNCED,
+};
 
 interface Context {
   /** API root of a second fake on another origin: a redirect target that must stay unused. */
@@ -399,14 +408,7 @@ const bodyCapCases: FaultCase[] = [
   {
     name: 'a body of exactly 4 MiB, read whole',
     sync: [{ status: 200, rawBody: envelopeOf(4 * 1024 * 1024) }],
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
   },
   {
     name: 'a 6 MiB body (declared in content-length)',
@@ -629,14 +631,7 @@ const serverObjectCases: FaultCase[] = [
     name: 'hostile tool and prompt names read for one server',
     servers: [hostileNamesServer('srv')],
     inputs: { 'expected-tools': 'search' },
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
     also: expectNamesAsData,
   },
   {
@@ -656,14 +651,7 @@ const serverObjectCases: FaultCase[] = [
   {
     name: 'a read that answers with another server: no reading, a warning, not a failure',
     intercept: readAs({ id: 'other', tools: [{ name: 'planted' }] }),
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
     result: { authentication_status: null, tools: null, prompts: null, changes: null },
     also: (run) =>
       expect(annotations(run, 'warning').map(annotationMessage)).toEqual([
@@ -688,14 +676,7 @@ const serverObjectCases: FaultCase[] = [
       prompts: 'not a list',
       updated_tools: [{ name: 'kept', enabled: 'no' }, null, 'x'],
     }),
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
     result: { authentication_status: null, tools: ['kept'] },
   },
 ];
@@ -906,14 +887,7 @@ const credentialCases: FaultCase[] = [
   {
     name: 'legacy auth, synced',
     ...legacyAuth,
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
     also: (run, requests) => {
       expect(logLines(run)).toContain(`::add-mask::${API_KEY}`);
       expect(requests.every((r) => r.headers['x-auth-key'] === API_KEY)).toBe(true);
@@ -962,14 +936,7 @@ const credentialCases: FaultCase[] = [
   {
     name: 'the token with a pasted "Bearer " prefix, synced',
     inputs: { 'api-token': `Bearer ${TOKEN}` },
-    expected: {
-      exitCode: 0,
-      status: 'ready',
-      error: '',
-      retryable: '',
-      attempts: 1,
-      requests: SYNCED,
-    },
+    expected: SYNCED_AT_ONCE,
   },
   {
     name: 'an input error (account-id) with a token given',
